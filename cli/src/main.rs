@@ -1,0 +1,2 @@
+//! `chronus`: the headless front end (placeholder until the CLI lands).
+fn main() {}

@@ -1,0 +1,591 @@
+//! A compiled patch: one voice's instance of the flat schedule, with every buffer
+//! allocated when it was built.
+//!
+//! Built by [`crate::compile`] on a control thread; afterwards [`Graph::process`] and
+//! every setter run on the audio thread and never allocate, free, lock, wait or hash.
+//! Name lookups ([`Graph::param_addr`], [`Graph::module_index`]) compare strings and are
+//! for the control side, which resolves names once and sends indices.
+
+use std::ops::Range;
+
+use crate::compile::order::Step;
+use crate::module::{
+    Block, KindSpec, MACRO_COUNT, MAX_BLOCK_FRAMES, Modulation, ParamBlock, ProcContext, ProcIo,
+    Processor, SILENT_BLOCK, VoiceState,
+};
+use crate::patch::ModuleId;
+use crate::smooth::{DEFAULT_RAMP_MS, Smoother};
+
+/// Address of one param in one graph: resolve once with [`Graph::param_addr`], then set
+/// it from the audio thread with [`Graph::set_param`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParamAddr(pub(crate) u32);
+
+/// Index of a module in a graph (patch order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModuleIndex(pub u32);
+
+/// How many notes the voice remembers for last-note priority.
+const HELD_NOTES: usize = 16;
+
+/// One module instance in the graph.
+pub(crate) struct Node {
+    /// Its realtime half.
+    pub(crate) processor: Box<dyn Processor>,
+    /// Its signal inputs in the input pool.
+    pub(crate) inputs: Range<usize>,
+    /// Its params in the param pools.
+    pub(crate) params: Range<usize>,
+    /// Its outputs in the output pool.
+    pub(crate) outputs: Range<usize>,
+    /// Its input copies in the gather list.
+    pub(crate) gathers: Range<usize>,
+    /// Whether it has delayed outputs (its params are computed in its emit step).
+    pub(crate) delayed: bool,
+}
+
+/// One param's live state.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ParamSlot {
+    /// Base value, smoothed.
+    pub(crate) smoother: Smoother,
+    /// How a connection modulates it.
+    pub(crate) modulation: Modulation,
+    /// Range the final value is clamped to.
+    pub(crate) min: f32,
+    /// Range the final value is clamped to.
+    pub(crate) max: f32,
+    /// Choice/index params jump instead of gliding.
+    pub(crate) stepped: bool,
+    /// Modulation source: (output pool index, gain).
+    pub(crate) source: Option<(usize, f32)>,
+}
+
+/// One connection into a signal input: copy (and scale) a source block into an input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Gather {
+    /// Output pool index.
+    pub(crate) from: usize,
+    /// Input pool index.
+    pub(crate) to: usize,
+    /// Scale.
+    pub(crate) gain: f32,
+}
+
+/// Where the sound leaves the graph.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tap {
+    /// An `output` module: its `in`, `left`, `right` inputs (input pool indices) and its
+    /// `level` param (param pool index).
+    Output {
+        /// `in`, `left`, `right`.
+        inputs: [usize; 3],
+        /// `level`.
+        level: usize,
+    },
+    /// A sink module's output (output pool index) on both sides.
+    Module(usize),
+}
+
+/// Notes held on the voice, for last-note priority (legato).
+#[derive(Debug, Clone, Copy, Default)]
+struct HeldNotes {
+    keys: [u8; HELD_NOTES],
+    len: usize,
+}
+
+impl HeldNotes {
+    fn push(&mut self, key: u8) {
+        self.remove(key);
+        if self.len == HELD_NOTES {
+            self.keys.copy_within(1.., 0);
+            self.len -= 1;
+        }
+        self.keys[self.len] = key;
+        self.len += 1;
+    }
+
+    fn remove(&mut self, key: u8) {
+        if let Some(i) = self.keys[..self.len].iter().position(|&k| k == key) {
+            self.keys.copy_within(i + 1..self.len, i);
+            self.len -= 1;
+        }
+    }
+
+    fn last(&self) -> Option<u8> {
+        self.len.checked_sub(1).map(|i| self.keys[i])
+    }
+}
+
+/// A compiled, runnable patch (one voice).
+pub struct Graph {
+    /// Sample rate it was built for.
+    pub(crate) sample_rate: f32,
+    /// Frames processed since build or reset.
+    pub(crate) clock: u64,
+    /// Module ids, in patch order (control-side lookups).
+    pub(crate) ids: Vec<ModuleId>,
+    /// Module kinds, in patch order.
+    pub(crate) kinds: Vec<&'static KindSpec>,
+    /// Modules, in patch order.
+    pub(crate) nodes: Vec<Node>,
+    /// The schedule.
+    pub(crate) steps: Vec<Step>,
+    /// Every output port's block.
+    pub(crate) outputs: Vec<Block>,
+    /// Every signal input's block (silence when unconnected).
+    pub(crate) inputs: Vec<Block>,
+    /// Whether each signal input is connected.
+    pub(crate) connected: Vec<bool>,
+    /// Every param's block of values.
+    pub(crate) params: Vec<ParamBlock>,
+    /// Every param's live state.
+    pub(crate) param_slots: Vec<ParamSlot>,
+    /// Input copies, grouped by destination node.
+    pub(crate) gathers: Vec<Gather>,
+    /// Where sound leaves.
+    pub(crate) tap: Tap,
+    /// The voice's note state.
+    voice: VoiceState,
+    /// Held keys.
+    held: HeldNotes,
+    /// Pitch bend in volts per octave.
+    bend: f32,
+    /// Host macro values, smoothed.
+    macros: [Smoother; MACRO_COUNT],
+    /// Host macro values per frame for the current block.
+    macro_blocks: Box<[Block; MACRO_COUNT]>,
+    /// Whether each macro block holds one value throughout.
+    macro_constant: [bool; MACRO_COUNT],
+    /// Glide time for param and macro changes.
+    ramp_samples: u32,
+}
+
+impl Graph {
+    /// Assembles a graph from compiled parts. Control side (called by the compiler).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assemble(
+        sample_rate: f32,
+        ids: Vec<ModuleId>,
+        kinds: Vec<&'static KindSpec>,
+        nodes: Vec<Node>,
+        steps: Vec<Step>,
+        outputs: usize,
+        connected: Vec<bool>,
+        param_slots: Vec<ParamSlot>,
+        gathers: Vec<Gather>,
+        tap: Tap,
+    ) -> Self {
+        let mut graph = Self {
+            sample_rate,
+            clock: 0,
+            ids,
+            kinds,
+            nodes,
+            steps,
+            outputs: vec![SILENT_BLOCK; outputs],
+            inputs: vec![SILENT_BLOCK; connected.len()],
+            connected,
+            params: vec![ParamBlock::default(); param_slots.len()],
+            param_slots,
+            gathers,
+            tap,
+            voice: VoiceState::default(),
+            held: HeldNotes::default(),
+            bend: 0.0,
+            macros: [Smoother::new(0.0); MACRO_COUNT],
+            macro_blocks: Box::new([SILENT_BLOCK; MACRO_COUNT]),
+            macro_constant: [true; MACRO_COUNT],
+            ramp_samples: (DEFAULT_RAMP_MS * 0.001 * sample_rate).round() as u32,
+        };
+        graph.fill_constant_params();
+        graph
+    }
+
+    /// The sample rate this graph was built for.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// Frames processed since build or the last [`Graph::reset`].
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// Number of modules.
+    pub fn module_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Module ids in patch order.
+    pub fn module_ids(&self) -> &[ModuleId] {
+        &self.ids
+    }
+
+    /// Module kinds in patch order.
+    pub fn module_kinds(&self) -> &[&'static KindSpec] {
+        &self.kinds
+    }
+
+    /// The schedule, for inspection and tests.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The index of module `id`. Control side.
+    pub fn module_index(&self, id: &str) -> Option<ModuleIndex> {
+        self.ids
+            .iter()
+            .position(|m| m.as_str() == id)
+            .map(|i| ModuleIndex(i as u32))
+    }
+
+    /// The address of `module.param` (param name or alias). Control side.
+    pub fn param_addr(&self, module: &str, param: &str) -> Option<ParamAddr> {
+        let m = self.module_index(module)?.0 as usize;
+        let p = self.kinds[m].param_index(param)?;
+        Some(ParamAddr((self.nodes[m].params.start + p) as u32))
+    }
+
+    /// The range of values `addr` accepts.
+    pub fn param_range(&self, addr: ParamAddr) -> Option<(f32, f32)> {
+        self.param_slots
+            .get(addr.0 as usize)
+            .map(|slot| (slot.min, slot.max))
+    }
+
+    /// The value `addr` is set to (the target of any glide).
+    pub fn param_value(&self, addr: ParamAddr) -> Option<f32> {
+        self.param_slots
+            .get(addr.0 as usize)
+            .map(|slot| slot.smoother.target())
+    }
+
+    /// Sets a param; it glides there over the smoothing time (choices jump). Values
+    /// outside the range are clamped; NaN is ignored. Audio thread safe.
+    pub fn set_param(&mut self, addr: ParamAddr, value: f32) {
+        let ramp = self.ramp_samples;
+        if let Some(slot) = self.param_slots.get_mut(addr.0 as usize)
+            && !value.is_nan()
+        {
+            let v = value.clamp(slot.min, slot.max);
+            slot.smoother
+                .set_target(v, if slot.stepped { 0 } else { ramp });
+        }
+    }
+
+    /// Sets a param with no glide. Audio thread safe.
+    pub fn set_param_immediate(&mut self, addr: ParamAddr, value: f32) {
+        if let Some(slot) = self.param_slots.get_mut(addr.0 as usize)
+            && !value.is_nan()
+        {
+            slot.smoother.set_immediate(value.clamp(slot.min, slot.max));
+        }
+    }
+
+    /// Opens or closes a module's own gate (the `gate` verb). Audio thread safe.
+    pub fn set_gate(&mut self, module: ModuleIndex, on: bool) {
+        if let Some(node) = self.nodes.get_mut(module.0 as usize) {
+            node.processor.set_gate(on);
+        }
+    }
+
+    /// Sets host macro `index` (0-based) to `value` (clamped to 0..1), smoothed.
+    /// Audio thread safe.
+    pub fn set_macro(&mut self, index: usize, value: f32) {
+        let ramp = self.ramp_samples;
+        if let Some(m) = self.macros.get_mut(index)
+            && !value.is_nan()
+        {
+            m.set_target(value.clamp(0.0, 1.0), ramp);
+        }
+    }
+
+    /// The current (smoothed target) value of host macro `index`.
+    pub fn macro_value(&self, index: usize) -> f32 {
+        self.macros.get(index).map_or(0.0, Smoother::target)
+    }
+
+    /// Starts a note on this voice (last-note priority). Audio thread safe.
+    pub fn note_on(&mut self, key: u8, velocity: f32) {
+        self.held.push(key);
+        self.voice.key = key;
+        self.voice.velocity = velocity.clamp(0.0, 1.0);
+        self.voice.gate = true;
+        self.voice.trigger = true;
+        self.update_pitch();
+    }
+
+    /// Ends a note; if others are still held the voice returns to the last of them
+    /// (legato, no retrigger). Audio thread safe.
+    pub fn note_off(&mut self, key: u8) {
+        self.held.remove(key);
+        if key != self.voice.key {
+            return;
+        }
+        match self.held.last() {
+            Some(previous) => {
+                self.voice.key = previous;
+                self.update_pitch();
+            }
+            None => self.voice.gate = false,
+        }
+    }
+
+    /// Releases every note. Audio thread safe.
+    pub fn all_notes_off(&mut self) {
+        self.held = HeldNotes::default();
+        self.voice.gate = false;
+    }
+
+    /// Sets pitch bend in semitones. Audio thread safe.
+    pub fn set_pitch_bend(&mut self, semitones: f32) {
+        if semitones.is_finite() {
+            self.bend = semitones / 12.0;
+            self.update_pitch();
+        }
+    }
+
+    /// The voice's note state.
+    pub fn voice(&self) -> &VoiceState {
+        &self.voice
+    }
+
+    fn update_pitch(&mut self) {
+        self.voice.pitch = (f32::from(self.voice.key) - 69.0) / 12.0 + self.bend;
+    }
+
+    /// Returns to the state right after building: clock 0, every module reset, glides
+    /// finished, notes released. Param values and macro values stay. Audio thread safe.
+    pub fn reset(&mut self) {
+        self.clock = 0;
+        for node in &mut self.nodes {
+            node.processor.reset();
+        }
+        for slot in &mut self.param_slots {
+            slot.smoother.settle();
+        }
+        for m in &mut self.macros {
+            m.settle();
+        }
+        for block in &mut self.outputs {
+            *block = SILENT_BLOCK;
+        }
+        for block in &mut self.inputs {
+            *block = SILENT_BLOCK;
+        }
+        self.voice = VoiceState::default();
+        self.held = HeldNotes::default();
+        self.bend = 0.0;
+        self.fill_constant_params();
+    }
+
+    /// Writes every param block from its current value, so processors see valid params
+    /// even in a delayed emit before the first process.
+    fn fill_constant_params(&mut self) {
+        for (slot, block) in self.param_slots.iter().zip(self.params.iter_mut()) {
+            block.values = [slot.smoother.current(); MAX_BLOCK_FRAMES];
+            block.constant = true;
+        }
+    }
+
+    /// Renders `out[0].len()` frames (any number) into `out`, reading the host's audio
+    /// input from `audio_in` (shorter slices read as silence). Cuts the work into
+    /// internal blocks of at most [`MAX_BLOCK_FRAMES`]. Audio thread: no allocation.
+    pub fn process(&mut self, audio_in: [&[f32]; 2], out: [&mut [f32]; 2]) {
+        let [out_l, out_r] = out;
+        let frames = out_l.len().min(out_r.len());
+        let mut start = 0;
+        while start < frames {
+            let n = (frames - start).min(MAX_BLOCK_FRAMES);
+            let mut in_blocks = [SILENT_BLOCK; 2];
+            for (block, input) in in_blocks.iter_mut().zip(audio_in) {
+                if let Some(src) = input.get(start..) {
+                    let m = src.len().min(n);
+                    block[..m].copy_from_slice(&src[..m]);
+                }
+            }
+            self.process_block(
+                n,
+                &in_blocks,
+                &mut out_l[start..start + n],
+                &mut out_r[start..start + n],
+            );
+            start += n;
+        }
+    }
+
+    /// Renders one internal block of `frames` (1..=64) frames.
+    fn process_block(
+        &mut self,
+        frames: usize,
+        audio_in: &[Block; 2],
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        debug_assert!(frames > 0 && frames <= MAX_BLOCK_FRAMES);
+        for ((smoother, block), constant) in self
+            .macros
+            .iter_mut()
+            .zip(self.macro_blocks.iter_mut())
+            .zip(self.macro_constant.iter_mut())
+        {
+            fill_smoothed(smoother, block, frames, constant);
+        }
+
+        let Graph {
+            sample_rate,
+            clock,
+            nodes,
+            steps,
+            outputs,
+            inputs,
+            connected,
+            params,
+            param_slots,
+            gathers,
+            voice,
+            macro_blocks,
+            ..
+        } = self;
+        let ctx = ProcContext {
+            frames,
+            sample_rate: *sample_rate,
+            clock: *clock,
+            voice,
+            macros: macro_blocks,
+            audio_in: [&audio_in[0], &audio_in[1]],
+        };
+        for step in steps.iter() {
+            match *step {
+                Step::Emit(n) => {
+                    let node = &mut nodes[n];
+                    fill_params(
+                        &mut param_slots[node.params.clone()],
+                        &mut params[node.params.clone()],
+                        outputs,
+                        frames,
+                    );
+                    node.processor.emit_delayed(
+                        &ctx,
+                        &params[node.params.clone()],
+                        &mut outputs[node.outputs.clone()],
+                    );
+                }
+                Step::Process(n) => {
+                    let node = &mut nodes[n];
+                    if !node.delayed {
+                        fill_params(
+                            &mut param_slots[node.params.clone()],
+                            &mut params[node.params.clone()],
+                            outputs,
+                            frames,
+                        );
+                    }
+                    for g in &gathers[node.gathers.clone()] {
+                        let (src, dst) = (&outputs[g.from], &mut inputs[g.to]);
+                        if g.gain == 1.0 {
+                            dst[..frames].copy_from_slice(&src[..frames]);
+                        } else {
+                            for (d, s) in dst[..frames].iter_mut().zip(&src[..frames]) {
+                                *d = s * g.gain;
+                            }
+                        }
+                    }
+                    let mut io = ProcIo {
+                        inputs: &inputs[node.inputs.clone()],
+                        connected: &connected[node.inputs.clone()],
+                        params: &params[node.params.clone()],
+                        outputs: &mut outputs[node.outputs.clone()],
+                    };
+                    node.processor.process(&ctx, &mut io);
+                }
+            }
+        }
+
+        match self.tap {
+            Tap::Output {
+                inputs: [mono, left, right],
+                level,
+            } => {
+                let level = &self.params[level].values;
+                let (mono, left, right) =
+                    (&self.inputs[mono], &self.inputs[left], &self.inputs[right]);
+                for i in 0..frames {
+                    out_l[i] = (mono[i] + left[i]) * level[i];
+                    out_r[i] = (mono[i] + right[i]) * level[i];
+                }
+            }
+            Tap::Module(o) => {
+                out_l[..frames].copy_from_slice(&self.outputs[o][..frames]);
+                out_r[..frames].copy_from_slice(&self.outputs[o][..frames]);
+            }
+        }
+        self.clock += frames as u64;
+        self.voice.trigger = false;
+    }
+}
+
+/// Fills one block from a smoother: a cheap constant fill once it has settled.
+/// `constant` says whether the whole block already holds one value; it is updated.
+#[inline]
+fn fill_smoothed(smoother: &mut Smoother, block: &mut Block, frames: usize, constant: &mut bool) {
+    if smoother.is_settled() {
+        let v = smoother.current();
+        if !*constant || block[0] != v {
+            *block = [v; MAX_BLOCK_FRAMES];
+        }
+        *constant = true;
+    } else {
+        for v in &mut block[..frames] {
+            *v = smoother.next();
+        }
+        *constant = false;
+    }
+}
+
+/// Computes one node's param blocks: smoothed base value, plus modulation, clamped.
+#[inline]
+fn fill_params(
+    slots: &mut [ParamSlot],
+    blocks: &mut [ParamBlock],
+    outputs: &[Block],
+    frames: usize,
+) {
+    for (slot, block) in slots.iter_mut().zip(blocks.iter_mut()) {
+        match slot.source {
+            None => fill_smoothed(
+                &mut slot.smoother,
+                &mut block.values,
+                frames,
+                &mut block.constant,
+            ),
+            Some((src, gain)) => {
+                let m = &outputs[src];
+                let (min, max) = (slot.min, slot.max);
+                match slot.modulation {
+                    Modulation::VoltPerOctave => {
+                        for i in 0..frames {
+                            let v = slot.smoother.next() * (m[i] * gain).exp2();
+                            block.values[i] = v.clamp(min, max);
+                        }
+                    }
+                    Modulation::Additive | Modulation::None => {
+                        for i in 0..frames {
+                            let v = slot.smoother.next() + m[i] * gain;
+                            block.values[i] = v.clamp(min, max);
+                        }
+                    }
+                }
+                // A NaN modulation source must not leak NaN into a param: clamp passes
+                // NaN through, so replace it with the base value.
+                for v in &mut block.values[..frames] {
+                    if v.is_nan() {
+                        *v = slot.smoother.current();
+                    }
+                }
+                block.constant = false;
+            }
+        }
+    }
+}

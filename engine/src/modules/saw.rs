@@ -1,0 +1,37 @@
+//! `saw`: STUB awaiting its real implementation (outputs silence).
+
+use crate::module::{
+    BuildContext, Category, KindSpec, OutputSpec, ProcContext, ProcIo, Processor, no_memory,
+};
+
+/// The `saw` kind.
+pub static KIND: KindSpec = KindSpec {
+    name: "saw",
+    aliases: &[],
+    category: Category::Source,
+    summary: "stub",
+    params: &[],
+    inputs: &[],
+    outputs: &[OutputSpec::new("out", "")],
+    build,
+    memory_samples: no_memory,
+};
+
+fn build(_ctx: &BuildContext) -> Box<dyn Processor> {
+    Box::new(Stub)
+}
+
+#[derive(Clone)]
+struct Stub;
+
+impl Processor for Stub {
+    fn process(&mut self, ctx: &ProcContext, io: &mut ProcIo) {
+        for out in io.outputs.iter_mut() {
+            out[..ctx.frames].fill(0.0);
+        }
+    }
+
+    fn reset(&mut self) {}
+
+    crate::adopt_by_copy!();
+}

@@ -1,0 +1,1 @@
+//! Shared measurement tools for Chronus integration tests.
