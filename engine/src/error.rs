@@ -315,3 +315,34 @@ impl From<PatchError> for CompileError {
         CompileError::Invalid(e.into())
     }
 }
+
+/// Why a live change ([`crate::swap::EngineControl::set`], `gate`, `set_macro`) was
+/// refused. Nothing was changed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SetError {
+    /// No module of that id in the newest committed patch.
+    #[error("no module `{0}` in the patch")]
+    NoSuchModule(ModuleId),
+    /// The module's kind has no such param.
+    #[error("`{module}` ({kind}) has no param `{param}`; its params: {available}")]
+    NoSuchParam {
+        /// The module.
+        module: ModuleId,
+        /// Its kind.
+        kind: &'static str,
+        /// The param asked for.
+        param: String,
+        /// Comma-separated list of its params.
+        available: String,
+    },
+    /// The value is NaN or infinite.
+    #[error("value {0} for `{1}` is not a finite number")]
+    NotFinite(f32, String),
+    /// Macro index outside 1 ..= 16.
+    #[error("macro {0} does not exist (macros are 1 .. 16)")]
+    NoSuchMacro(usize),
+    /// The queue to the audio thread is full (the audio thread is not running, or more
+    /// than its capacity of changes were sent between two blocks).
+    #[error("the audio thread's queue is full; change not applied")]
+    QueueFull,
+}

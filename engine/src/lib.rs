@@ -13,8 +13,9 @@ pub mod modules;
 pub mod patch;
 pub mod render;
 pub mod smooth;
+pub mod swap;
 
-pub use error::{CompileError, EditError, PatchError, PatchErrors};
+pub use error::{CompileError, EditError, PatchError, PatchErrors, SetError};
 pub use graph::{Graph, ModuleIndex, ParamAddr};
 pub use module::{Block, MAX_BLOCK_FRAMES};
 pub use patch::Patch;

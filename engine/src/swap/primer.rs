@@ -1,0 +1,316 @@
+//! The primer thread: compiles commits, primes them with the live state, renders their
+//! warm-up, judges them, and hands the ones that pass to the audio thread. It also drops
+//! every graph the audio thread retires, so no graph is ever freed on the audio thread.
+//!
+//! Runs on its own background thread (allocates, may sleep). Never touches a graph the
+//! audio thread owns.
+//!
+//! # Newest wins, without losing the last good patch
+//! The primer tries the newest waiting commit first. If it passes, every older waiting
+//! commit is superseded. If it is rejected, the next newest waiting commit is tried, and
+//! so on (at most [`FALLBACKS`] are kept). So a storm of commits ends on the newest
+//! commit that passes, exactly as if they had been committed one at a time.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{RecvTimeoutError, TryRecvError};
+
+use super::check::{self, Warmup};
+use super::messages::{Job, PrimerEnds, PrimerToControl};
+use super::prepared::Prepared;
+use super::shared::{R, Shared};
+use super::{FALLBACKS, MAX_GRAPHS};
+use crate::compile;
+use crate::module::MACRO_COUNT;
+use crate::patch::validate::validate;
+
+/// How long the primer sleeps between polls while it waits for the audio thread.
+const POLL: Duration = Duration::from_micros(200);
+
+/// Starts the primer thread.
+pub(crate) fn spawn(ends: PrimerEnds, shared: Arc<Shared>) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("chronus-primer".into())
+        .spawn(move || {
+            Primer {
+                ends,
+                shared,
+                waiting: Vec::with_capacity(FALLBACKS + super::JOB_QUEUE + 1),
+                newest_seen: 0,
+            }
+            .run();
+        })
+        .expect("the primer thread starts")
+}
+
+/// The primer's state.
+struct Primer {
+    /// Its queue ends.
+    ends: PrimerEnds,
+    /// The engine's atomics.
+    shared: Arc<Shared>,
+    /// Commits received and not yet decided, oldest first.
+    waiting: Vec<Job>,
+    /// Newest commit id received.
+    newest_seen: u64,
+}
+
+/// What priming one commit came to.
+enum Primed {
+    /// Passed: the graph, ready for a slot.
+    Pass(Box<Prepared>),
+    /// Rejected (already reported).
+    Reject,
+    /// Aborted during priming (already reported).
+    Abort,
+}
+
+impl Primer {
+    fn run(mut self) {
+        loop {
+            self.drop_retired();
+            if self.waiting.is_empty() {
+                match self.ends.jobs.recv_timeout(Duration::from_millis(2)) {
+                    Ok(job) => self.receive(job),
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            loop {
+                match self.ends.jobs.try_recv() {
+                    Ok(job) => self.receive(job),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.drop_retired();
+                        return;
+                    }
+                }
+            }
+            self.drop_aborted();
+            while self.waiting.len() > FALLBACKS + 1 {
+                let old = self.waiting.remove(0);
+                self.report_superseded(old.id.0);
+            }
+            let Some(job) = self.waiting.pop() else {
+                self.mark_done();
+                continue;
+            };
+            self.wait_for_room();
+            match self.prime(job) {
+                Primed::Pass(prepared) => {
+                    for old in std::mem::take(&mut self.waiting) {
+                        self.report_superseded(old.id.0);
+                    }
+                    self.mark_done();
+                    self.hand_over(prepared);
+                }
+                Primed::Reject | Primed::Abort => {
+                    if self.waiting.is_empty() {
+                        self.mark_done();
+                    }
+                }
+            }
+        }
+        self.drop_retired();
+    }
+
+    fn receive(&mut self, job: Job) {
+        self.newest_seen = self.newest_seen.max(job.id.0);
+        self.waiting.push(job);
+    }
+
+    /// Records that every commit received so far is decided or primed.
+    fn mark_done(&self) {
+        self.shared
+            .primer_done
+            .fetch_max(self.newest_seen, Ordering::Release);
+    }
+
+    /// Drops every graph the audio thread has retired. Here, off the audio thread.
+    fn drop_retired(&mut self) {
+        while let Ok(graph) = self.ends.retired.pop() {
+            drop(graph);
+        }
+    }
+
+    fn drop_aborted(&mut self) {
+        let shared = &self.shared;
+        let mut aborted = Vec::new();
+        self.waiting.retain(|job| {
+            let keep = !shared.is_aborted(job.id.0);
+            if !keep {
+                aborted.push(job.id.0);
+            }
+            keep
+        });
+        for id in aborted {
+            self.report(PrimerToControl::Aborted(super::CommitId(id)));
+            self.shared.aborted.fetch_add(1, R);
+        }
+    }
+
+    /// Waits until building one more graph stays within [`MAX_GRAPHS`].
+    fn wait_for_room(&mut self) {
+        while self.shared.graphs_alive.load(Ordering::Acquire) >= MAX_GRAPHS {
+            self.drop_retired();
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn report(&self, report: PrimerToControl) {
+        if self.ends.reports.try_send(report).is_err() {
+            self.shared.reports_lost.fetch_add(1, R);
+        }
+    }
+
+    fn report_superseded(&self, id: u64) {
+        self.shared.superseded.fetch_add(1, R);
+        self.report(PrimerToControl::Superseded(super::CommitId(id)));
+    }
+
+    /// Compiles, primes, warms up and judges one commit.
+    fn prime(&mut self, job: Job) -> Primed {
+        let shared = Arc::clone(&self.shared);
+        let id = job.id;
+        let start = Instant::now();
+        let reject = |this: &Self, reason, build, rms_dbfs, peak_dbfs| {
+            this.shared.rejections.fetch_add(1, R);
+            this.report(PrimerToControl::Rejected {
+                id,
+                reason,
+                build,
+                prime: start.elapsed().saturating_sub(build),
+                rms_dbfs,
+                peak_dbfs,
+            });
+            Primed::Reject
+        };
+        let compiled = validate(&job.patch)
+            .map_err(crate::error::CompileError::from)
+            .and_then(|resolved| {
+                compile::compile_resolved(&resolved, shared.sample_rate).map(|g| (resolved, g))
+            });
+        let (resolved, graph) = match compiled {
+            Ok(ok) => ok,
+            Err(e) => {
+                return reject(
+                    self,
+                    super::Rejection::Invalid(e.to_string()),
+                    start.elapsed(),
+                    f32::NAN,
+                    f32::NAN,
+                );
+            }
+        };
+        let build = start.elapsed();
+        let mut prepared = Box::new(Prepared::new(
+            id,
+            graph,
+            &resolved,
+            &shared,
+        ));
+        let rule = check::silence_rule(&resolved, job.options.expect_silent);
+
+        // Live state: macros and live param values (settled at once), then gates.
+        let graph = &mut prepared.graph;
+        for (i, m) in shared.macros.iter().enumerate().take(MACRO_COUNT) {
+            graph.set_macro(i, m.load(R));
+        }
+        for (module, param, value) in &job.live_params {
+            if let Some(m) = graph.module_index(module.as_str()) {
+                let node = &graph.nodes[m.0 as usize];
+                if *param < node.params.len() {
+                    let addr = crate::graph::ParamAddr((node.params.start + param) as u32);
+                    graph.set_param_immediate(addr, *value);
+                }
+            }
+        }
+        graph.reset();
+        apply_gates(graph, &job);
+
+        let held = shared.gate.load(R);
+        let settings = Warmup {
+            blocks: shared.warmup_blocks.load(R),
+            ceiling_dbfs: shared.ceiling_dbfs.load(R),
+            silence_dbfs: shared.silence_dbfs.load(R),
+            probe_ms: shared.silence_probe_ms.load(R),
+            key: if held {
+                shared.held_key.load(R)
+            } else {
+                shared.probe_key.load(R)
+            },
+            velocity: if held {
+                shared.velocity.load(R)
+            } else {
+                100.0 / 127.0
+            },
+        };
+        let verdict = check::warm_up(graph, rule, &settings, &|| shared.is_aborted(id.0));
+        let Ok(verdict) = verdict else {
+            drop(prepared);
+            self.shared.aborted.fetch_add(1, R);
+            self.report(PrimerToControl::Aborted(id));
+            return Primed::Abort;
+        };
+        if let Err(reason) = verdict.result {
+            drop(prepared);
+            return reject(self, reason, build, verdict.rms_dbfs, verdict.peak_dbfs);
+        }
+        // Back to the state right after building (param and macro values stay), so
+        // modules new in this patch start fresh at the switch.
+        graph.reset();
+        apply_gates(graph, &job);
+        self.report(PrimerToControl::Primed {
+            id,
+            build,
+            prime: start.elapsed().saturating_sub(build),
+            rms_dbfs: verdict.rms_dbfs,
+            peak_dbfs: verdict.peak_dbfs,
+            silence_exempt: match rule {
+                check::SilenceRule::Exempt(why) => Some(why),
+                check::SilenceRule::MustSound => None,
+            },
+        });
+        Primed::Pass(prepared)
+    }
+
+    /// Puts a primed graph in the ring to the audio thread, waiting while the ring is
+    /// full (the audio thread empties it at every block boundary).
+    fn hand_over(&mut self, mut prepared: Box<Prepared>) {
+        loop {
+            match self.ends.to_audio.push(prepared) {
+                Ok(()) => return,
+                Err(rtrb::PushError::Full(back)) => prepared = back,
+            }
+            let id = prepared.id;
+            if self.shared.is_aborted(id.0) {
+                drop(prepared);
+                self.shared.aborted.fetch_add(1, R);
+                self.report(PrimerToControl::Aborted(id));
+                return;
+            }
+            if self.ends.to_audio.is_abandoned() {
+                return;
+            }
+            match self.ends.jobs.try_recv() {
+                Ok(job) => self.receive(job),
+                Err(TryRecvError::Disconnected) => return,
+                Err(TryRecvError::Empty) => {}
+            }
+            self.drop_retired();
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+/// Applies the gate verb's state to the modules of `graph` that have it.
+fn apply_gates(graph: &mut crate::graph::Graph, job: &Job) {
+    for (module, on) in &job.gates {
+        if let Some(m) = graph.module_index(module.as_str()) {
+            graph.set_gate(m, *on);
+        }
+    }
+}
