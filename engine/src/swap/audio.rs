@@ -119,7 +119,10 @@ impl EngineAudio {
                 .map_or(frames, |e| e.offset() as usize);
             let end = (pos + MAX_BLOCK_FRAMES).min(frames).min(until.max(pos + 1));
             self.boundary();
-            let input = [input_slice(audio_in[0], pos, end), input_slice(audio_in[1], pos, end)];
+            let input = [
+                input_slice(audio_in[0], pos, end),
+                input_slice(audio_in[1], pos, end),
+            ];
             self.render_chunk(input, &mut out_l[pos..end], &mut out_r[pos..end]);
             self.frames += (end - pos) as u64;
             pos = end;
@@ -274,10 +277,9 @@ impl EngineAudio {
         self.slots[standby] = Some(next);
         let old = self.active;
         self.active = standby;
-        let fade_len = (self.shared.crossfade_ms.load(R).clamp(0.0, 100.0)
-            * 0.001
-            * self.shared.sample_rate)
-            .round() as u32;
+        let fade_len =
+            (self.shared.crossfade_ms.load(R).clamp(0.0, 100.0) * 0.001 * self.shared.sample_rate)
+                .round() as u32;
         if fade_len == 0 {
             if let Some(old) = self.slots[old].take() {
                 self.retirer.retire(old);

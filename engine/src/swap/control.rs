@@ -234,29 +234,35 @@ impl EngineControl {
             .map_err(|_| SetError::QueueFull)
     }
 
-    /// Opens or closes `module`'s own gate (the `gate` verb) now; remembered for later
-    /// commits.
+    /// Opens or closes `module`'s own gate (the `gate` verb) now, and remembers it for
+    /// later commits. A module in neither the playing nor the newest patch (one being
+    /// created in the pending patch) gets its gate when a patch containing it is primed.
     ///
     /// # Errors
-    /// Unknown module, a full queue.
+    /// A full queue.
     pub fn gate(&mut self, module: &str, on: bool) -> Result<(), SetError> {
-        let kind = self.kind_of(module)?;
-        self.ends
-            .live
-            .push(ControlToAudio::Gate {
-                key: module_key(module),
-                kind,
-                on,
-                offset: 0,
-            })
-            .map_err(|_| SetError::QueueFull)?;
+        if let Ok(kind) = self.kind_of(module) {
+            self.ends
+                .live
+                .push(ControlToAudio::Gate {
+                    key: module_key(module),
+                    kind,
+                    on,
+                    offset: 0,
+                })
+                .map_err(|_| SetError::QueueFull)?;
+        }
         self.gates.insert(ModuleId::from(module), on);
         Ok(())
     }
 
     /// Sets the crossfade length for later switches, clamped to 0..=100 ms.
     pub fn set_crossfade_ms(&self, ms: f32) {
-        let ms = if ms.is_nan() { 10.0 } else { ms.clamp(0.0, 100.0) };
+        let ms = if ms.is_nan() {
+            10.0
+        } else {
+            ms.clamp(0.0, 100.0)
+        };
         self.shared.crossfade_ms.store(ms, R);
     }
 

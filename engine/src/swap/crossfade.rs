@@ -67,7 +67,11 @@ impl Crossfade {
         old_l: &[f32],
         old_r: &[f32],
     ) {
-        let n = new_l.len().min(new_r.len()).min(old_l.len()).min(old_r.len());
+        let n = new_l
+            .len()
+            .min(new_r.len())
+            .min(old_l.len())
+            .min(old_r.len());
         let inv_len = 1.0 / self.len as f32;
         for i in 0..n {
             if self.pos >= self.len {
@@ -107,7 +111,11 @@ mod tests {
         let mut fade = Crossfade::new(480);
         fade.mix(&mut l, &mut r, &a, &a);
         assert!(fade.is_done());
-        let worst = l.iter().zip(&a).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        let worst = l
+            .iter()
+            .zip(&a)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
         assert!(worst < 1e-6, "identical outputs changed by {worst}");
     }
 

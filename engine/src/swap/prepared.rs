@@ -57,7 +57,11 @@ impl Prepared {
             .map(|(i, m)| (module_key(m.id.as_str()), i as u32))
             .collect();
         by_key.sort_unstable();
-        let base = graph.param_slots.iter().map(|s| s.smoother.target()).collect();
+        let base = graph
+            .param_slots
+            .iter()
+            .map(|s| s.smoother.target())
+            .collect();
         shared.graphs_built.fetch_add(1, R);
         let alive = shared.graphs_alive.fetch_add(1, Ordering::AcqRel) + 1;
         shared.graphs_peak.fetch_max(alive, R);

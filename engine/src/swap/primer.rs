@@ -206,12 +206,7 @@ impl Primer {
             }
         };
         let build = start.elapsed();
-        let mut prepared = Box::new(Prepared::new(
-            id,
-            graph,
-            &resolved,
-            &shared,
-        ));
+        let mut prepared = Box::new(Prepared::new(id, graph, &resolved, &shared));
         let rule = check::silence_rule(&resolved, job.options.expect_silent);
 
         // Live state: macros and live param values (settled at once), then gates.

@@ -99,7 +99,11 @@ impl fmt::Display for Rejection {
                 clean_blocks,
             } => {
                 let what = if *nan { "NaN" } else { "infinity" };
-                let blocks = if *clean_blocks == 1 { "block" } else { "blocks" };
+                let blocks = if *clean_blocks == 1 {
+                    "block"
+                } else {
+                    "blocks"
+                };
                 match module {
                     Some(m) => write!(f, "{m} produced {what} after {clean_blocks} {blocks}"),
                     None => write!(f, "output was {what} after {clean_blocks} {blocks}"),
