@@ -65,12 +65,10 @@ static PARAMS: [ParamSpec; 4] = [
             "cutoff or centre frequency, 20..20000 Hz (used at most 0.49 x sample rate), \
              default 1000; a connection adds volts per octave, followed every 16 samples",
         ),
-    ParamSpec::new("q", Unit::Ratio, 0.1, 30.0, 0.707)
-        .aliases(&["resonance"])
-        .doc(
-            "quality factor 0.1..30, default 0.707 (Butterworth for lowpass/highpass); \
+    ParamSpec::new("q", Unit::Ratio, 0.1, 30.0, 0.707).doc(
+        "quality factor 0.1..30, default 0.707 (Butterworth for lowpass/highpass); \
              higher is narrower and more resonant; a connection adds to it",
-        ),
+    ),
     ParamSpec::choice("mode", &MODES, 0)
         .doc("response: lowpass, highpass, bandpass (0 dB peak), notch, peak, lowshelf, highshelf"),
     ParamSpec::new("gain_db", Unit::Ratio, -24.0, 24.0, 0.0).doc(

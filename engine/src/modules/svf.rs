@@ -45,12 +45,10 @@ static PARAMS: [ParamSpec; 2] = [
             "cutoff frequency, 20..20000 Hz (used at most 0.49 x sample rate), default 1000; \
              a connection adds volts per octave, followed sample by sample",
         ),
-    ParamSpec::new("q", Unit::Ratio, 0.1, 30.0, 0.707)
-        .aliases(&["resonance"])
-        .doc(
-            "resonance as quality factor 0.1..30, default 0.707; the lowpass and highpass \
-             peak near q at the cutoff; a connection adds to it",
-        ),
+    ParamSpec::new("q", Unit::Ratio, 0.1, 30.0, 0.707).doc(
+        "resonance as quality factor 0.1..30, default 0.707; lp and hp have gain q at \
+             the cutoff; a connection adds to it",
+    ),
 ];
 
 /// The `svf` kind.
@@ -103,6 +101,12 @@ fn tan_approx(x: f64) -> f64 {
     if reflect { den / num } else { num / den }
 }
 
+/// Damping `k = 1/q` (NaN and odd values land on the smallest q).
+#[inline]
+fn damping(q: f32) -> f64 {
+    1.0 / f64::from(q.max(MIN_Q))
+}
+
 /// Coefficients of the TPT SVF (Simper's `a1, a2, a3` form).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Coefs {
@@ -120,17 +124,17 @@ impl Coefs {
     fn new(cutoff: f32, q: f32, sample_rate: f32) -> Self {
         Self::with(
             cutoff,
-            q,
+            damping(q),
             1.0 / f64::from(sample_rate),
             MAX_CUTOFF_RATIO * sample_rate,
         )
     }
 
+    /// From a cutoff and a damping already computed by [`damping`].
     #[inline]
-    fn with(cutoff: f32, q: f32, inv_sample_rate: f64, max_cutoff: f32) -> Self {
+    fn with(cutoff: f32, k: f64, inv_sample_rate: f64, max_cutoff: f32) -> Self {
         // f32::max/min return the other operand for NaN, so NaN lands on a bound.
         let cutoff = f64::from(cutoff.max(MIN_CUTOFF_HZ).min(max_cutoff));
-        let k = 1.0 / f64::from(q.max(MIN_Q));
         let g = tan_approx(PI * cutoff * inv_sample_rate);
         let a1 = 1.0 / (1.0 + g * (g + k));
         let a2 = g * a1;
@@ -163,11 +167,15 @@ struct SvfProcessor {
 }
 
 impl SvfProcessor {
-    /// Makes the coefficients follow `cutoff` and `q` if they changed.
+    /// Makes the coefficients follow `cutoff` and `q` if they changed. The result is
+    /// the same function of (cutoff, q) whichever changed, so it does not depend on
+    /// history (or on where blocks start).
     #[inline]
     fn follow(&mut self, cutoff: f32, q: f32) {
-        if cutoff != self.cutoff || q != self.q {
-            self.coefs = Coefs::with(cutoff, q, self.inv_sample_rate, self.max_cutoff);
+        let q_changed = q != self.q;
+        if q_changed || cutoff != self.cutoff {
+            let k = if q_changed { damping(q) } else { self.coefs.k };
+            self.coefs = Coefs::with(cutoff, k, self.inv_sample_rate, self.max_cutoff);
             self.cutoff = cutoff;
             self.q = q;
         }
