@@ -164,8 +164,9 @@ fn seed_test_4_multi_commit_cycles() {
 // ---------------------------------------------------------------------------------
 // State carry-over.
 
-/// A sine following the keyboard, its level from macro 1, and a second module and a
-/// note module off the signal path in the `extra` variant.
+/// A sine following the keyboard, its level from macro 1, through a resonant lowpass and
+/// a feedback delay (oscillator phase, filter memory and delay line all carry state);
+/// the `extra` variant adds two modules off the signal path.
 fn keyboard_sine(extra: bool) -> String {
     let extra_modules = if extra {
         r#", {"id": "idle", "kind": "sine", "params": {"freq": 3}},
@@ -178,11 +179,15 @@ fn keyboard_sine(extra: bool) -> String {
             {{"id": "kb", "kind": "note"}},
             {{"id": "vol", "kind": "macro", "params": {{"index": 1, "min": 0.1, "max": 0.6}}}},
             {{"id": "osc1", "kind": "sine", "params": {{"freq": 440, "gain": 0}}}},
+            {{"id": "filt1", "kind": "biquad", "params": {{"cutoff": 900, "q": 4}}}},
+            {{"id": "dly", "kind": "delay", "params": {{"time": 30, "feedback": 0.5, "mix": 0.4}}}},
             {{"id": "out", "kind": "output"}}{extra_modules}],
           "connections": [
             {{"from": "kb.pitch", "to": "osc1.freq"}},
             {{"from": "vol", "to": "osc1.gain"}},
-            {{"from": "osc1", "to": "out"}}]}}"#
+            {{"from": "osc1", "to": "filt1"}},
+            {{"from": "filt1", "to": "dly"}},
+            {{"from": "dly", "to": "out"}}]}}"#
     )
 }
 
@@ -201,7 +206,7 @@ fn carry_render(commit: Option<&str>) -> (Stereo, Option<usize>) {
         rig.run_to(0.9);
         switched = Some(assert_swapped(&mut rig, id));
         let record = rig.record(id);
-        assert_eq!(record.carried, Some((4, 6)), "{record}");
+        assert_eq!(record.carried, Some((6, 8)), "{record}");
     }
     rig.run_to(0.9);
     (rig.out, switched)
