@@ -346,3 +346,57 @@ pub enum SetError {
     #[error("the audio thread's queue is full; change not applied")]
     QueueFull,
 }
+
+/// Why a `--script` could not be read or started.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScriptError {
+    /// The script file could not be read.
+    #[error("cannot read script `{path}`: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The text is not JSON.
+    #[error("script: invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// serde_json's description.
+        message: String,
+    },
+    /// An action is malformed.
+    #[error("script[{index}]: {message}")]
+    Action {
+        /// Position of the action in the script.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A patch file a `commit` names could not be read.
+    #[error("script[{index}]: cannot read patch `{path}`: {message}")]
+    PatchFile {
+        /// Position of the action in the script.
+        index: usize,
+        /// The file, as resolved.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// A patch a `commit` names or holds is not patch JSON.
+    #[error("script[{index}]: patch `{path}`: {error}")]
+    Patch {
+        /// Position of the action in the script.
+        index: usize,
+        /// The file, or `inline`.
+        path: String,
+        /// The problem.
+        error: PatchError,
+    },
+    /// The starting patch could not be compiled.
+    #[error(transparent)]
+    Engine(#[from] CompileError),
+}

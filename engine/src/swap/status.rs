@@ -252,9 +252,10 @@ impl fmt::Display for CommitRecord {
             self.latency_frames(),
             self.latency_blocks(),
         ) {
+            let blocks = if b == 1 { "block" } else { "blocks" };
             write!(
                 f,
-                "; switch at sample {s}, latency {l} samples ({b} blocks)"
+                "; switch at sample {s}, latency {l} samples ({b} {blocks})"
             )?;
         }
         if let Some((c, n)) = self.carried {
