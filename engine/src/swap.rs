@@ -54,6 +54,7 @@ use std::sync::Arc;
 pub use audio::EngineAudio;
 pub use check::{SilenceRule, silence_rule};
 pub use control::EngineControl;
+pub use primer::{PrimeReport, try_prime};
 pub use status::{CommitRecord, Dbfs, Fault, Outcome, Rejection, Status};
 
 use crate::compile;

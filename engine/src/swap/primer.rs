@@ -171,105 +171,43 @@ impl Primer {
         self.report(PrimerToControl::Superseded(super::CommitId(id)));
     }
 
-    /// Compiles, primes, warms up and judges one commit.
+    /// Primes one commit and reports the outcome.
     fn prime(&mut self, job: Job) -> Primed {
-        let shared = Arc::clone(&self.shared);
         let id = job.id;
-        let start = Instant::now();
-        let reject = |this: &Self, reason, build, rms_dbfs, peak_dbfs| {
-            this.shared.rejections.fetch_add(1, R);
-            this.report(PrimerToControl::Rejected {
-                id,
-                reason,
-                build,
-                prime: start.elapsed().saturating_sub(build),
-                rms_dbfs,
-                peak_dbfs,
-            });
-            Primed::Reject
-        };
-        let compiled = validate(&job.patch)
-            .map_err(crate::error::CompileError::from)
-            .and_then(|resolved| {
-                compile::compile_resolved(&resolved, shared.sample_rate).map(|g| (resolved, g))
-            });
-        let (resolved, graph) = match compiled {
-            Ok(ok) => ok,
-            Err(e) => {
-                return reject(
-                    self,
-                    super::Rejection::Invalid(e.to_string()),
-                    start.elapsed(),
-                    f32::NAN,
-                    f32::NAN,
-                );
+        match prime_job(&job, &self.shared) {
+            Priming::Pass { prepared, report } => {
+                self.report(PrimerToControl::Primed {
+                    id,
+                    build: report.build,
+                    prime: report.prime,
+                    rms_dbfs: report.rms_dbfs,
+                    peak_dbfs: report.peak_dbfs,
+                    silence_exempt: report.silence_exempt,
+                });
+                Primed::Pass(prepared)
             }
-        };
-        let build = start.elapsed();
-        let mut prepared = Box::new(Prepared::new(id, graph, &resolved, &shared));
-        let rule = check::silence_rule(&resolved, job.options.expect_silent);
-
-        // Live state: macros and live param values (settled at once), then gates.
-        let graph = &mut prepared.graph;
-        for (i, m) in shared.macros.iter().enumerate().take(MACRO_COUNT) {
-            graph.set_macro(i, m.load(R));
-        }
-        for (module, param, value) in &job.live_params {
-            if let Some(m) = graph.module_index(module.as_str()) {
-                let node = &graph.nodes[m.0 as usize];
-                if *param < node.params.len() {
-                    let addr = crate::graph::ParamAddr((node.params.start + param) as u32);
-                    graph.set_param_immediate(addr, *value);
-                }
+            Priming::Fail(report) => {
+                self.shared.rejections.fetch_add(1, R);
+                let reason = match report.result {
+                    Err(reason) => reason,
+                    Ok(()) => unreachable!("a failed priming has a reason"),
+                };
+                self.report(PrimerToControl::Rejected {
+                    id,
+                    reason,
+                    build: report.build,
+                    prime: report.prime,
+                    rms_dbfs: report.rms_dbfs,
+                    peak_dbfs: report.peak_dbfs,
+                });
+                Primed::Reject
+            }
+            Priming::Abort => {
+                self.shared.aborted.fetch_add(1, R);
+                self.report(PrimerToControl::Aborted(id));
+                Primed::Abort
             }
         }
-        graph.reset();
-        apply_gates(graph, &job);
-
-        let held = shared.gate.load(R);
-        let settings = Warmup {
-            blocks: shared.warmup_blocks.load(R),
-            ceiling_dbfs: shared.ceiling_dbfs.load(R),
-            silence_dbfs: shared.silence_dbfs.load(R),
-            probe_ms: shared.silence_probe_ms.load(R),
-            key: if held {
-                shared.held_key.load(R)
-            } else {
-                shared.probe_key.load(R)
-            },
-            velocity: if held {
-                shared.velocity.load(R)
-            } else {
-                100.0 / 127.0
-            },
-        };
-        let verdict = check::warm_up(graph, rule, &settings, &|| shared.is_aborted(id.0));
-        let Ok(verdict) = verdict else {
-            drop(prepared);
-            self.shared.aborted.fetch_add(1, R);
-            self.report(PrimerToControl::Aborted(id));
-            return Primed::Abort;
-        };
-        if let Err(reason) = verdict.result {
-            drop(prepared);
-            return reject(self, reason, build, verdict.rms_dbfs, verdict.peak_dbfs);
-        }
-        // Back to the state right after building (param and macro values stay), so
-        // modules new in this patch start fresh at the switch.
-        graph.reset();
-        apply_gates(graph, &job);
-        self.report(PrimerToControl::Primed {
-            id,
-            build,
-            prime: start.elapsed().saturating_sub(build),
-            rms_dbfs: verdict.rms_dbfs,
-            peak_dbfs: verdict.peak_dbfs,
-            silence_exempt: match rule {
-                check::SilenceRule::Exempt(why) => Some(why),
-                check::SilenceRule::MustSound => None,
-            },
-        });
-        Primed::Pass(prepared)
     }
 
     /// Puts a primed graph in the ring to the audio thread, waiting while the ring is
@@ -308,4 +246,150 @@ fn apply_gates(graph: &mut crate::graph::Graph, job: &Job) {
             graph.set_gate(m, *on);
         }
     }
+}
+
+/// What priming one commit found: timings, warm-up levels, verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimeReport {
+    /// Validation and compile time.
+    pub build: Duration,
+    /// Priming, warm-up and checks time.
+    pub prime: Duration,
+    /// Warm-up RMS, dBFS (NaN when the patch did not compile).
+    pub rms_dbfs: f32,
+    /// Warm-up peak, dBFS (NaN when the patch did not compile).
+    pub peak_dbfs: f32,
+    /// Why the silence check did not apply, when it did not.
+    pub silence_exempt: Option<&'static str>,
+    /// Pass, or the rejection.
+    pub result: Result<(), super::Rejection>,
+}
+
+/// The outcome of [`prime_job`].
+enum Priming {
+    /// Passed: the graph, reset and ready for a slot.
+    Pass {
+        /// The graph.
+        prepared: Box<Prepared>,
+        /// Timings and levels.
+        report: PrimeReport,
+    },
+    /// Rejected (`report.result` says why); the graph is already dropped.
+    Fail(PrimeReport),
+    /// Aborted during the warm-up.
+    Abort,
+}
+
+/// Compiles, primes with the live state, warms up and judges one commit, on the calling
+/// thread (the primer's). Allocates.
+fn prime_job(job: &Job, shared: &Arc<Shared>) -> Priming {
+    let id = job.id;
+    let start = Instant::now();
+    let compiled = validate(&job.patch)
+        .map_err(crate::error::CompileError::from)
+        .and_then(|resolved| {
+            compile::compile_resolved(&resolved, shared.sample_rate).map(|g| (resolved, g))
+        });
+    let (resolved, graph) = match compiled {
+        Ok(ok) => ok,
+        Err(e) => {
+            return Priming::Fail(PrimeReport {
+                build: start.elapsed(),
+                prime: Duration::ZERO,
+                rms_dbfs: f32::NAN,
+                peak_dbfs: f32::NAN,
+                silence_exempt: None,
+                result: Err(super::Rejection::Invalid(e.to_string())),
+            });
+        }
+    };
+    let build = start.elapsed();
+    let mut prepared = Box::new(Prepared::new(id, graph, &resolved, shared));
+    let rule = check::silence_rule(&resolved, job.options.expect_silent);
+
+    // Live state: macros and live param values (settled at once), then gates.
+    let graph = &mut prepared.graph;
+    for (i, m) in shared.macros.iter().enumerate().take(MACRO_COUNT) {
+        graph.set_macro(i, m.load(R));
+    }
+    for (module, param, value) in &job.live_params {
+        if let Some(m) = graph.module_index(module.as_str()) {
+            let node = &graph.nodes[m.0 as usize];
+            if *param < node.params.len() {
+                let addr = crate::graph::ParamAddr((node.params.start + param) as u32);
+                graph.set_param_immediate(addr, *value);
+            }
+        }
+    }
+    graph.reset();
+    apply_gates(graph, job);
+
+    let held = shared.gate.load(R);
+    let settings = Warmup {
+        blocks: shared.warmup_blocks.load(R),
+        ceiling_dbfs: shared.ceiling_dbfs.load(R),
+        silence_dbfs: shared.silence_dbfs.load(R),
+        probe_ms: shared.silence_probe_ms.load(R),
+        key: if held {
+            shared.held_key.load(R)
+        } else {
+            shared.probe_key.load(R)
+        },
+        velocity: if held {
+            shared.velocity.load(R)
+        } else {
+            100.0 / 127.0
+        },
+    };
+    let Ok(verdict) = check::warm_up(graph, rule, &settings, &|| shared.is_aborted(id.0)) else {
+        return Priming::Abort;
+    };
+    let report = PrimeReport {
+        build,
+        prime: start.elapsed().saturating_sub(build),
+        rms_dbfs: verdict.rms_dbfs,
+        peak_dbfs: verdict.peak_dbfs,
+        silence_exempt: match rule {
+            check::SilenceRule::Exempt(why) => Some(why),
+            check::SilenceRule::MustSound => None,
+        },
+        result: verdict.result,
+    };
+    if report.result.is_err() {
+        return Priming::Fail(report);
+    }
+    // Back to the state right after building (param and macro values stay), so modules
+    // new in this patch start fresh at the switch.
+    graph.reset();
+    apply_gates(graph, job);
+    Priming::Pass { prepared, report }
+}
+
+/// Runs the primer's work for `patch` on the calling thread, without an engine: compile,
+/// warm-up with the probe note (macros at 0, no live state) and the checks. For a
+/// "check patch" button, and to measure priming cost.
+///
+/// # Errors
+/// [`crate::error::CompileError::SampleRate`] for an unsupported sample rate (an invalid
+/// patch is a rejection in the report, as it would be for a commit).
+pub fn try_prime(
+    patch: &crate::patch::Patch,
+    sample_rate: f32,
+    options: &super::EngineOptions,
+    commit: super::CommitOptions,
+) -> Result<PrimeReport, crate::error::CompileError> {
+    compile::check_sample_rate(sample_rate)?;
+    let shared = Arc::new(Shared::new(sample_rate, options));
+    let job = Job {
+        id: super::CommitId(1),
+        patch: patch.clone(),
+        options: commit,
+        live_params: Vec::new(),
+        gates: Vec::new(),
+        submitted: Instant::now(),
+    };
+    Ok(match prime_job(&job, &shared) {
+        Priming::Pass { report, .. } | Priming::Fail(report) => report,
+        Priming::Abort => unreachable!("nothing aborts a lone priming"),
+    })
 }
