@@ -393,8 +393,8 @@ pub enum ScriptError {
         index: usize,
         /// The file, or `inline`.
         path: String,
-        /// The problem.
-        error: PatchError,
+        /// The problem (boxed: it is large and rare).
+        error: Box<PatchError>,
     },
     /// The starting patch could not be compiled.
     #[error(transparent)]

@@ -771,7 +771,7 @@ fn load_patches(script: &Script, base_dir: &Path) -> Result<Vec<Option<Patch>>, 
                 Patch::from_json(&text).map_err(|error: PatchError| ScriptError::Patch {
                     index: a.index,
                     path: shown,
-                    error,
+                    error: Box::new(error),
                 })?;
             files[a.index] = Some(patch);
         }

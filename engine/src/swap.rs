@@ -163,6 +163,8 @@ impl Engine {
     /// assert_eq!(control.status().active_commit, id);
     /// assert!(l[1000].abs() > 0.0);
     /// ```
+    // Returns the two halves rather than `Self`: each goes to its own thread.
+    #[allow(clippy::new_ret_no_self)]
     pub fn new(
         patch: &Patch,
         sample_rate: f32,
