@@ -87,6 +87,22 @@ pub fn magnitude_at(x: &[f32], sample_rate: f64, freq: f64) -> f64 {
     tone(x, sample_rate, freq).norm()
 }
 
+/// Frequency response at `freq` of a system whose impulse response is `h`: the plain
+/// (unwindowed) DFT `sum h[n] e^(-j w n)`. Exact for a response that has died away within
+/// `h`, so filters can be checked against their design to a tiny fraction of a dB.
+pub fn response_at(h: &[f32], sample_rate: f64, freq: f64) -> Complex<f64> {
+    let w = 2.0 * PI * freq / sample_rate;
+    h.iter()
+        .enumerate()
+        .map(|(n, &s)| Complex::from_polar(f64::from(s), -w * n as f64))
+        .sum()
+}
+
+/// Index of the first sample whose magnitude exceeds `threshold` (onset detection).
+pub fn first_above(x: &[f32], threshold: f32) -> Option<usize> {
+    x.iter().position(|s| s.abs() > threshold)
+}
+
 /// One-sided magnitude spectrum with a 4-term Blackman-Harris window (sidelobes below
 /// -92 dB), normalised so a sine of amplitude A peaks near A. Bin `k` is at
 /// `k * sample_rate / x.len()`.
