@@ -95,8 +95,8 @@ impl Processor for MixerProcessor {
                 }
             }
         } else {
-            for i in 0..n {
-                out[i] *= master.values[i];
+            for (v, m) in out[..n].iter_mut().zip(&master.values) {
+                *v *= m;
             }
         }
     }
