@@ -14,7 +14,8 @@
 //!   its first frame. The own gate is a setting, like a param: [`Processor::reset`] keeps
 //!   it (and, the envelope being back at zero, the next block attacks again).
 //!
-//! # Timing (exact to the sample; `t = 0` is the frame of the gate edge or note-on)
+//! # Timing (`t = 0` is the frame of the gate edge or note-on; a stage lasting a
+//! fractional number of samples ends on the next whole frame, so within one sample)
 //! - Attack is a straight line rising `1 / attack` per unit time from wherever the level
 //!   is: from silence it outputs exactly `1.0` at `t = attack`. A retrigger starts from the
 //!   current level, never from zero, so it reaches 1 sooner and never jumps.
@@ -290,7 +291,33 @@ impl Processor for AdsrProcessor {
             &io.params[RELEASE].values,
         ];
         let out = &mut io.outputs[0];
-        for i in 0..ctx.frames {
+        let n = ctx.frames;
+
+        // Fast paths for the common steady states (gate unchanged through the block):
+        // exactly what the per-sample loop would compute, without the stage machine.
+        if !gate_connected && !note_trigger && note_gate == self.gate_was_on {
+            let steady = match self.stage {
+                Stage::Idle => Some(0.0),
+                Stage::Sustain
+                    if io.params[SUSTAIN].constant && self.level == sane_sustain(sustain[0]) =>
+                {
+                    Some(self.level as f32)
+                }
+                _ => None,
+            };
+            if let Some(env) = steady {
+                if in_connected {
+                    for (o, x) in out[..n].iter_mut().zip(input) {
+                        *o = x * env;
+                    }
+                } else {
+                    out[..n].fill(env);
+                }
+                return;
+            }
+        }
+
+        for i in 0..n {
             let gate = if gate_connected {
                 gate_in[i] > GATE_THRESHOLD
             } else {
