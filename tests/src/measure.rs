@@ -43,6 +43,15 @@ pub fn max_step_at(x: &[f32]) -> (usize, f64) {
         )
 }
 
+/// Index of the first sample at or after `from` for which `pred` holds (`None` if none):
+/// times an event in a render, such as an envelope reaching its peak or a glide arriving.
+pub fn first_index(x: &[f32], from: usize, pred: impl Fn(f32) -> bool) -> Option<usize> {
+    x.get(from..)?
+        .iter()
+        .position(|&s| pred(s))
+        .map(|i| i + from)
+}
+
 /// Whether every sample is finite.
 pub fn all_finite(x: &[f32]) -> bool {
     x.iter().all(|s| s.is_finite())
