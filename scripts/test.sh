@@ -31,7 +31,7 @@ section "lints (cargo clippy, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 section "tests (cargo test --workspace)"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 section "release-only stress tests"
 shopt -s nullglob
