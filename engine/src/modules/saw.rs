@@ -1,6 +1,7 @@
 //! `saw`: band-limited sawtooth oscillator (mipmapped additive wavetables, see
 //! [`super::osc_kit::wavetable`]): no harmonic above Nyquist is ever played, so aliases
-//! are only the interpolation's residue (measured below -90 dB for a 5 kHz saw at 48 kHz).
+//! are only the interpolation's residue: about -100 dB below the fundamental at worst,
+//! -122 dB for a 5 kHz saw at 48 kHz.
 //!
 //! Params: `freq` (Hz at 0 V; a connection adds volts per octave: `f = freq * 2^cv`),
 //! `gain`. The wave rises from -1 to 1 with its drop at mid-cycle, so like `sine` it starts
