@@ -3,8 +3,16 @@
 //! spectrum and reproducibility of `noise`; the rate and shapes of `lfo`; and block-size
 //! invariance of oscillators under modulation.
 
-use chronus_engine::render;
+use assert_no_alloc::{AllocDisabler, assert_no_alloc};
+use chronus_engine::module::{
+    BuildContext, MACRO_COUNT, ParamBlock, ProcContext, ProcIo, Processor, SILENT_BLOCK, VoiceState,
+};
+use chronus_engine::{MAX_BLOCK_FRAMES, modules, render};
 use chronus_tests::{frames, graph, measure, render_patch};
+
+#[cfg(debug_assertions)]
+#[global_allocator]
+static ALLOCATOR: AllocDisabler = AllocDisabler;
 
 /// A patch of one module `kind` with `params` (JSON object body), played as the sink.
 fn single(kind: &str, params: &str) -> String {
@@ -28,7 +36,12 @@ fn every_oscillator_is_in_tune_within_half_a_cent() {
     for sample_rate in [48_000.0f32, 44_100.0] {
         for kind in OSCILLATORS {
             for freq in [55.0, 440.0, 4000.0] {
-                let x = mono(&single(kind, &format!(r#""freq": {freq}"#)), sample_rate, 1.0, "");
+                let x = mono(
+                    &single(kind, &format!(r#""freq": {freq}"#)),
+                    sample_rate,
+                    1.0,
+                    "",
+                );
                 let measured = measure::frequency(&x, f64::from(sample_rate), 20.0);
                 let error = measure::cents(measured, freq);
                 assert!(
@@ -143,7 +156,10 @@ fn pulse_width_sets_the_duty_cycle() {
     let sample_rate = 48_000.0;
     for width in [0.1, 0.25, 0.5, 0.8] {
         let x = mono(
-            &single("square", &format!(r#""freq": 100, "width": {width}, "gain": 1"#)),
+            &single(
+                "square",
+                &format!(r#""freq": 100, "width": {width}, "gain": 1"#),
+            ),
             sample_rate,
             1.0,
             "",
@@ -223,7 +239,10 @@ fn white_noise_is_flat_and_zero_mean() {
     assert!(measure::peak(x) <= 0.5);
     let (bands, slope) = octave_slope(x, 48_000.0);
     let avg = bands.iter().sum::<f64>() / bands.len() as f64;
-    assert!(slope.abs() < 0.2, "white slope {slope:.2} dB/oct, bands {bands:.2?}");
+    assert!(
+        slope.abs() < 0.2,
+        "white slope {slope:.2} dB/oct, bands {bands:.2?}"
+    );
     assert!(
         bands.iter().all(|b| (b - avg).abs() < 1.0),
         "white bands {bands:.2?}"
@@ -250,7 +269,10 @@ fn pink_noise_falls_3_db_per_octave() {
     let mid = bands.iter().sum::<f64>() / bands.len() as f64;
     for (i, b) in bands.iter().enumerate() {
         let line = mid - 3.01 * (i as f64 - 3.0);
-        assert!((b - line).abs() < 0.75, "pink band {i}: {b:.2} vs {line:.2}");
+        assert!(
+            (b - line).abs() < 0.75,
+            "pink band {i}: {b:.2} vs {line:.2}"
+        );
     }
     // Same RMS as white, zero mean, finite.
     let ratio = measure::rms(x) / measure::rms(&white);
@@ -285,14 +307,20 @@ fn lfo_shapes_run_at_their_rate_and_span_the_amount() {
     let sample_rate = 48_000.0;
     for (shape, name) in ["sine", "triangle", "saw", "square"].iter().enumerate() {
         let x = mono(
-            &single("lfo", &format!(r#""rate": 7, "shape": {shape}, "amount": 0.8"#)),
+            &single(
+                "lfo",
+                &format!(r#""rate": 7, "shape": {shape}, "amount": 0.8"#),
+            ),
             sample_rate,
             2.0,
             "",
         );
         let measured = measure::frequency(&x, f64::from(sample_rate), 1.0);
         let error = measure::cents(measured, 7.0);
-        assert!(error.abs() < 0.5, "{name}: {measured} Hz ({error:+.3} cent)");
+        assert!(
+            error.abs() < 0.5,
+            "{name}: {measured} Hz ({error:+.3} cent)"
+        );
         let peak = measure::peak(&x);
         assert!((peak - 0.8).abs() < 1e-3, "{name} peak {peak}");
     }
@@ -303,8 +331,13 @@ fn lfo_shapes_run_at_their_rate_and_span_the_amount() {
         1.0,
         "",
     );
-    let (lo, hi) = x.iter().fold((f32::MAX, f32::MIN), |(l, h), &s| (l.min(s), h.max(s)));
-    assert!((lo - 1.5).abs() < 1e-3 && (hi - 2.5).abs() < 1e-3, "{lo} .. {hi}");
+    let (lo, hi) = x
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(l, h), &s| (l.min(s), h.max(s)));
+    assert!(
+        (lo - 1.5).abs() < 1e-3 && (hi - 2.5).abs() < 1e-3,
+        "{lo} .. {hi}"
+    );
 }
 
 #[test]
@@ -321,7 +354,11 @@ fn lfo_sample_and_hold_holds_steps_for_a_cycle() {
     let changes: Vec<usize> = (1..x.len()).filter(|&i| x[i] != x[i - 1]).collect();
     assert!((9..=10).contains(&changes.len()), "{} steps", changes.len());
     for w in changes.windows(2) {
-        assert!((w[1] - w[0]).abs_diff(4800) <= 1, "step gap {}", w[1] - w[0]);
+        assert!(
+            (w[1] - w[0]).abs_diff(4800) <= 1,
+            "step gap {}",
+            w[1] - w[0]
+        );
     }
     let levels: Vec<f32> = changes.iter().map(|&i| x[i]).collect();
     assert!(levels.iter().all(|l| (-1.0..=1.0).contains(l)));
@@ -342,7 +379,12 @@ fn lfo_sync_restarts_the_cycle() {
     assert_eq!(x[0], -1.0);
     assert_eq!(&x[..at], &x[at..2 * at], "sync must restart the ramp");
     // Without sync it would have continued: at 0.3 s a free 1 Hz saw reads -0.4.
-    let free = mono(&single("lfo", r#""rate": 1, "shape": 2"#), 48_000.0, 0.6, "");
+    let free = mono(
+        &single("lfo", r#""rate": 1, "shape": 2"#),
+        48_000.0,
+        0.6,
+        "",
+    );
     assert!((free[at] + 0.4).abs() < 1e-3);
 }
 
@@ -382,6 +424,114 @@ fn modulated_oscillators_do_not_depend_on_host_block_size() {
         let mut g = graph(json, 48_000.0);
         let first = render::render(&mut g, &[], 5000, 64);
         g.reset();
-        assert_eq!(first, render::render(&mut g, &[], 5000, 64), "reset\n{json}");
+        assert_eq!(
+            first,
+            render::render(&mut g, &[], 5000, 64),
+            "reset\n{json}"
+        );
+    }
+}
+
+/// Patches exercising every source kind with modulation (fast and per-sample paths).
+const MODULATED: [&str; 3] = [
+    r#"{ "format": 1, "name": "saw+lfo",
+        "modules": [ { "id": "l", "kind": "lfo", "params": { "rate": 30, "amount": 4 } },
+                     { "id": "o", "kind": "saw", "params": { "freq": 1000 } } ],
+        "connections": [ { "from": "l.out", "to": "o.freq" } ] }"#,
+    r#"{ "format": 1, "name": "pwm",
+        "modules": [ { "id": "l", "kind": "lfo", "params": { "rate": 3, "shape": 4 } },
+                     { "id": "t", "kind": "triangle", "params": { "freq": 4 } },
+                     { "id": "o", "kind": "square", "params": { "freq": 500 } } ],
+        "connections": [ { "from": "l.out", "to": "o.freq" },
+                         { "from": "t.out", "to": "o.width", "gain": 0.8 } ] }"#,
+    r#"{ "format": 1, "name": "noise",
+        "modules": [ { "id": "l", "kind": "lfo", "params": { "rate": 2, "shape": 1 } },
+                     { "id": "o", "kind": "noise", "params": { "color": 1 } } ],
+        "connections": [ { "from": "l.out", "to": "o.gain", "gain": 0.3 } ] }"#,
+];
+
+#[test]
+fn sources_never_allocate_while_processing() {
+    for json in MODULATED {
+        // Building (which makes the shared tables) may allocate; processing may not.
+        let mut g = graph(json, 48_000.0);
+        let (mut left, mut right) = (vec![0.0f32; 4096], vec![0.0f32; 4096]);
+        assert_no_alloc(|| {
+            for block in [1, 17, 64, 1000, 4096] {
+                g.process([&[], &[]], [&mut left[..block], &mut right[..block]]);
+            }
+            g.reset();
+            g.process([&[], &[]], [&mut left, &mut right]);
+        });
+        assert!(
+            measure::all_finite(&left) && measure::rms(&left) > 0.01,
+            "{json}"
+        );
+    }
+}
+
+/// Runs one 64-frame block of `p` with constant `params` (and 0.7 on any `sync` input)
+/// at absolute frame `clock`, returning its first output.
+fn run_block(p: &mut dyn Processor, params: &[f32], inputs: usize, clock: u64) -> Vec<f32> {
+    let voice = VoiceState::default();
+    let macros = [SILENT_BLOCK; MACRO_COUNT];
+    let blocks: Vec<ParamBlock> = params
+        .iter()
+        .map(|&v| ParamBlock {
+            values: [v; MAX_BLOCK_FRAMES],
+            constant: true,
+        })
+        .collect();
+    let ins = vec![SILENT_BLOCK; inputs];
+    let connected = vec![false; inputs];
+    let mut outs = vec![SILENT_BLOCK; 1];
+    let ctx = ProcContext {
+        frames: MAX_BLOCK_FRAMES,
+        sample_rate: 48_000.0,
+        clock,
+        voice: &voice,
+        macros: &macros,
+        audio_in: [&SILENT_BLOCK, &SILENT_BLOCK],
+    };
+    p.process(
+        &ctx,
+        &mut ProcIo {
+            inputs: &ins,
+            connected: &connected,
+            params: &blocks,
+            outputs: &mut outs,
+        },
+    );
+    outs[0].to_vec()
+}
+
+#[test]
+fn adopted_state_continues_the_sound() {
+    // A fresh processor that adopts a running one's state plays exactly what the running
+    // one plays next (phase, PRNG and filter state carried over).
+    for (kind, params) in [
+        ("saw", &[311.0, 0.5][..]),
+        ("square", &[311.0, 0.3, 0.5]),
+        ("triangle", &[311.0, 0.5]),
+        ("noise", &[1.0, 0.5, 5.0]),
+        ("lfo", &[37.0, 4.0, 1.0, 0.0, 5.0]),
+    ] {
+        let spec = modules::find(kind).expect("kind exists");
+        let ctx = BuildContext {
+            sample_rate: 48_000.0,
+            params,
+        };
+        let inputs = spec.inputs.len();
+        let mut old = (spec.build)(&ctx);
+        for b in 0..40 {
+            run_block(old.as_mut(), params, inputs, b * 64);
+        }
+        let mut new = (spec.build)(&ctx);
+        new.adopt_state(old.as_ref());
+        let expected = run_block(old.as_mut(), params, inputs, 40 * 64);
+        let got = run_block(new.as_mut(), params, inputs, 40 * 64);
+        assert_eq!(got, expected, "{kind}");
+        let fresh = run_block((spec.build)(&ctx).as_mut(), params, inputs, 0);
+        assert_ne!(got, fresh, "{kind}: adopting must carry state over");
     }
 }

@@ -17,8 +17,8 @@
 
 use super::osc_kit::rng::Rng;
 use crate::module::{
-    BuildContext, Category, InputSpec, KindSpec, Modulation, OutputSpec, ParamSpec,
-    ProcContext, ProcIo, Processor, Unit, no_memory,
+    BuildContext, Category, InputSpec, KindSpec, Modulation, OutputSpec, ParamSpec, ProcContext,
+    ProcIo, Processor, Unit, no_memory,
 };
 
 const RATE: usize = 0;
@@ -60,7 +60,10 @@ pub static KIND: KindSpec = KindSpec {
         name: "sync",
         doc: "a rising edge (<= 0 to > 0) restarts the cycle",
     }],
-    outputs: &[OutputSpec::new("out", "offset + amount * wave (wave in -1 .. 1)")],
+    outputs: &[OutputSpec::new(
+        "out",
+        "offset + amount * wave (wave in -1 .. 1)",
+    )],
     build,
     memory_samples: no_memory,
 };
@@ -92,8 +95,8 @@ impl Shape {
     }
 }
 
-/// `sin(2 pi x)` for `x` in `0 .. 1` (any finite `x` folds correctly only in that range),
-/// by an 11th-order Taylor polynomial on a quarter wave: error below 1e-7, no libm call.
+/// `sin(2 pi x)` for `x` in `0 .. 1`, by an 11th-order Taylor polynomial on a quarter
+/// wave: error below 1e-6, no libm call.
 #[inline]
 fn sin_cycle(x: f32) -> f32 {
     // sin(2 pi x) = -sin(2 pi t) with t = x - 1/2 in -1/2 .. 1/2; fold t to -1/4 .. 1/4.
@@ -141,6 +144,48 @@ impl LfoProcessor {
     }
 }
 
+/// One block's per-frame inputs to [`LfoProcessor::run`].
+struct Lanes<'a> {
+    /// Rate in Hz per frame.
+    rate: &'a [f32],
+    /// Output scale per frame.
+    amount: &'a [f32],
+    /// Output offset per frame.
+    offset: &'a [f32],
+    /// The sync input, when connected.
+    sync: Option<&'a [f32]>,
+    /// Seconds per sample.
+    inv_sr: f64,
+}
+
+impl LfoProcessor {
+    /// Renders `out` with `wave(phase, held level)` as the shape. Audio thread.
+    #[inline(always)]
+    fn run(&mut self, lanes: &Lanes, out: &mut [f32], wave: impl Fn(f32, f32) -> f32) {
+        for (i, o) in out.iter_mut().enumerate() {
+            if let Some(sync) = lanes.sync {
+                let s = sync[i];
+                if s > 0.0 && self.last_sync <= 0.0 {
+                    self.phase = 0.0;
+                    self.held = self.rng.bipolar();
+                }
+                self.last_sync = s;
+            }
+            *o = lanes.offset[i] + lanes.amount[i] * wave(self.phase as f32, self.held);
+            self.phase += f64::from(lanes.rate[i]) * lanes.inv_sr;
+            if self.phase >= 1.0 {
+                self.phase -= 1.0;
+                // Rates are far below the sample rate, so one wrap suffices; stay in
+                // range whatever happens.
+                if self.phase >= 1.0 {
+                    self.phase = 0.0;
+                }
+                self.held = self.rng.bipolar();
+            }
+        }
+    }
+}
+
 impl Processor for LfoProcessor {
     fn process(&mut self, ctx: &ProcContext, io: &mut ProcIo) {
         let n = ctx.frames;
@@ -152,57 +197,26 @@ impl Processor for LfoProcessor {
             self.phase = phase;
         }
         let shape = Shape::from_param(io.params[SHAPE].first());
-        let (rate, amount, offset) = (
-            &io.params[RATE].values,
-            &io.params[AMOUNT].values,
-            &io.params[OFFSET].values,
-        );
-        let sync = &io.inputs[SYNC];
-        let synced = io.connected[SYNC];
-        let inv_sr = 1.0 / f64::from(ctx.sample_rate);
-        let out = &mut io.outputs[0];
-        for i in 0..n {
-            if synced {
-                let s = sync[i];
-                if s > 0.0 && self.last_sync <= 0.0 {
-                    self.phase = 0.0;
-                    self.held = self.rng.bipolar();
-                }
-                self.last_sync = s;
-            }
-            let x = self.phase as f32;
-            let wave = match shape {
-                Shape::Sine => sin_cycle(x),
-                Shape::Triangle => {
-                    if x < 0.25 {
-                        4.0 * x
-                    } else if x < 0.75 {
-                        2.0 - 4.0 * x
-                    } else {
-                        4.0 * x - 4.0
-                    }
-                }
-                Shape::Saw => 2.0 * x - 1.0,
-                Shape::Square => {
-                    if x < 0.5 {
-                        1.0
-                    } else {
-                        -1.0
-                    }
-                }
-                Shape::SampleHold => self.held,
-            };
-            out[i] = offset[i] + amount[i] * wave;
-            self.phase += f64::from(rate[i]) * inv_sr;
-            if self.phase >= 1.0 {
-                self.phase -= 1.0;
-                // Rates are far below the sample rate, so one wrap suffices; stay in
-                // range whatever happens.
-                if !(0.0..1.0).contains(&self.phase) {
-                    self.phase = 0.0;
-                }
-                self.held = self.rng.bipolar();
-            }
+        let lanes = Lanes {
+            rate: &io.params[RATE].values[..n],
+            amount: &io.params[AMOUNT].values[..n],
+            offset: &io.params[OFFSET].values[..n],
+            sync: io.connected[SYNC].then_some(&io.inputs[SYNC][..n]),
+            inv_sr: 1.0 / f64::from(ctx.sample_rate),
+        };
+        let out = &mut io.outputs[0][..n];
+        // One monomorphic loop per shape.
+        match shape {
+            Shape::Sine => self.run(&lanes, out, |x, _| sin_cycle(x)),
+            Shape::Triangle => self.run(&lanes, out, |x, _| {
+                // 0 at x = 0, 1 at 1/4, -1 at 3/4: a peak at t = 1/2 shifted by 1/4.
+                let t = x + 0.25;
+                let t = if t >= 1.0 { t - 1.0 } else { t };
+                1.0 - 4.0 * (t - 0.5).abs()
+            }),
+            Shape::Saw => self.run(&lanes, out, |x, _| 2.0 * x - 1.0),
+            Shape::Square => self.run(&lanes, out, |x, _| if x < 0.5 { 1.0 } else { -1.0 }),
+            Shape::SampleHold => self.run(&lanes, out, |_, held| held),
         }
     }
 

@@ -26,12 +26,15 @@ static PARAMS: [ParamSpec; 3] = [
     ParamSpec::new("freq", Unit::Hz, 0.01, 20_000.0, 440.0)
         .modulation(Modulation::VoltPerOctave)
         .aliases(&["frequency"])
-        .doc("frequency at 0 V; a connection adds volts per octave (note.pitch tracks the keyboard)"),
+        .doc(
+            "frequency at 0 V; a connection adds volts per octave (note.pitch tracks the keyboard)",
+        ),
     ParamSpec::new("width", Unit::Ratio, 0.01, 0.99, 0.5)
         .aliases(&["pw", "pulse_width"])
-        .doc("pulse width: fraction of the cycle spent high (0.5 = square); a connection adds to it"),
-    ParamSpec::new("gain", Unit::Ratio, 0.0, 1.0, 0.5)
-        .doc("output level; a connection adds to it"),
+        .doc(
+            "pulse width: fraction of the cycle spent high (0.5 = square); a connection adds to it",
+        ),
+    ParamSpec::new("gain", Unit::Ratio, 0.0, 1.0, 0.5).doc("output level; a connection adds to it"),
 ];
 
 /// The `square` kind.
@@ -91,13 +94,18 @@ impl Processor for SquareProcessor {
                 p = p.wrapping_add(inc);
             }
         } else {
-            for i in 0..n {
-                let inc = wavetable::phase_inc(freq.values[i], hz_to_inc);
-                let level = self.tables.level(inc);
-                let w = width.values[i];
+            let mut cache = wavetable::LevelCache::new(self.tables);
+            for (((o, &g), &f), &w) in out
+                .iter_mut()
+                .zip(&gain.values[..n])
+                .zip(&freq.values[..n])
+                .zip(&width.values[..n])
+            {
+                let inc = wavetable::phase_inc(f, hz_to_inc);
+                let level = cache.level(inc);
                 let lag = HALF.wrapping_sub(wavetable::phase_of(w));
                 let y = level.read(p.wrapping_add(lag)) - level.read(p.wrapping_add(HALF));
-                out[i] = (y + 2.0 * w - 1.0) * gain.values[i];
+                *o = (y + 2.0 * w - 1.0) * g;
                 p = p.wrapping_add(inc);
             }
         }

@@ -21,9 +21,10 @@ static PARAMS: [ParamSpec; 2] = [
     ParamSpec::new("freq", Unit::Hz, 0.01, 20_000.0, 440.0)
         .modulation(Modulation::VoltPerOctave)
         .aliases(&["frequency"])
-        .doc("frequency at 0 V; a connection adds volts per octave (note.pitch tracks the keyboard)"),
-    ParamSpec::new("gain", Unit::Ratio, 0.0, 1.0, 0.5)
-        .doc("output level; a connection adds to it"),
+        .doc(
+            "frequency at 0 V; a connection adds volts per octave (note.pitch tracks the keyboard)",
+        ),
+    ParamSpec::new("gain", Unit::Ratio, 0.0, 1.0, 0.5).doc("output level; a connection adds to it"),
 ];
 
 /// The `triangle` kind.

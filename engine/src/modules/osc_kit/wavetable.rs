@@ -79,14 +79,14 @@ impl Waveform {
         let k_f = f64::from(k);
         match self {
             Waveform::Saw => {
-                let sign = if k % 2 == 1 { 1.0 } else { -1.0 };
+                let sign = if k.is_multiple_of(2) { -1.0 } else { 1.0 };
                 sign * 2.0 / (PI * k_f)
             }
             Waveform::Triangle => {
-                if k % 2 == 0 {
+                if k.is_multiple_of(2) {
                     0.0
                 } else {
-                    let sign = if (k / 2) % 2 == 0 { 1.0 } else { -1.0 };
+                    let sign = if (k / 2).is_multiple_of(2) { 1.0 } else { -1.0 };
                     sign * 8.0 / (PI * PI * k_f * k_f)
                 }
             }
@@ -97,7 +97,7 @@ impl Waveform {
     fn effective(self, k: u32) -> u32 {
         match self {
             Waveform::Saw => k,
-            Waveform::Triangle => k - u32::from(k > 0 && k % 2 == 0),
+            Waveform::Triangle => k - u32::from(k > 0 && k.is_multiple_of(2)),
         }
     }
 
@@ -159,7 +159,7 @@ pub(crate) struct Level {
 impl Level {
     /// Samples `cycle` (one cycle, length a multiple of `len`) down to `len` points.
     fn from_cycle(cycle: &[f64], len: usize) -> Self {
-        debug_assert!(len.is_power_of_two() && len >= 2 && cycle.len() % len == 0);
+        debug_assert!(len.is_power_of_two() && len >= 2 && cycle.len().is_multiple_of(len));
         let stride = cycle.len() / len;
         let points = (0..len)
             .map(|n| {
@@ -199,8 +199,7 @@ impl Mipmap {
     /// Builds every level of `wave` additively. Control thread; allocates (about 2.5 MiB
     /// for the saw) and takes tens of milliseconds.
     pub(crate) fn build(wave: Waveform) -> Self {
-        let limits: [u32; BUCKETS] =
-            std::array::from_fn(|b| wave.effective(harmonic_limit(b)));
+        let limits: [u32; BUCKETS] = std::array::from_fn(|b| wave.effective(harmonic_limit(b)));
         let mut counts = limits.to_vec();
         counts.sort_unstable();
         counts.dedup();
@@ -208,11 +207,7 @@ impl Mipmap {
 
         // Accumulate harmonics in f64 on the longest table's grid; sines come from one
         // exact table, since (k * n) mod len indexes it without recurrence error.
-        let len_max = counts
-            .iter()
-            .map(|&k| wave.table_len(k))
-            .max()
-            .unwrap_or(2);
+        let len_max = counts.iter().map(|&k| wave.table_len(k)).max().unwrap_or(2);
         let mask = len_max - 1;
         let sines: Vec<f64> = (0..len_max)
             .map(|n| (2.0 * PI * n as f64 / len_max as f64).sin())
@@ -245,12 +240,18 @@ impl Mipmap {
     /// The level for phase increment `inc`. Audio thread.
     #[inline]
     pub(crate) fn level(&self, inc: u32) -> &Level {
-        &self.levels[usize::from(self.by_bucket[bucket(inc)])]
+        self.level_of_bucket(bucket(inc))
     }
 
-    /// The wave at `phase` for increment `inc`. Audio thread.
+    /// The level serving `bucket` (see [`bucket`]). Audio thread.
     #[inline]
-    pub(crate) fn read(&self, phase: u32, inc: u32) -> f32 {
+    fn level_of_bucket(&self, bucket: usize) -> &Level {
+        &self.levels[usize::from(self.by_bucket[bucket])]
+    }
+
+    /// The wave at `phase` for increment `inc`.
+    #[cfg(test)]
+    fn read(&self, phase: u32, inc: u32) -> f32 {
         self.level(inc).read(phase)
     }
 
@@ -261,6 +262,40 @@ impl Mipmap {
             .iter()
             .map(|l| l.points.len() * std::mem::size_of::<[f32; 2]>())
             .sum()
+    }
+}
+
+/// Looks levels up for a stream of changing increments, touching the bucket table only
+/// when the bucket moves (rarely: 8 buckets per octave). Audio thread.
+pub(crate) struct LevelCache<'a> {
+    /// Where levels come from.
+    tables: &'a Mipmap,
+    /// The bucket of `level` (an impossible value before the first lookup).
+    bucket: usize,
+    /// The level last looked up.
+    level: &'a Level,
+}
+
+impl<'a> LevelCache<'a> {
+    /// A cache over `tables`.
+    #[inline]
+    pub(crate) fn new(tables: &'a Mipmap) -> Self {
+        Self {
+            tables,
+            bucket: usize::MAX,
+            level: &tables.levels[0],
+        }
+    }
+
+    /// The level for increment `inc`.
+    #[inline]
+    pub(crate) fn level(&mut self, inc: u32) -> &'a Level {
+        let b = bucket(inc);
+        if b != self.bucket {
+            self.bucket = b;
+            self.level = self.tables.level_of_bucket(b);
+        }
+        self.level
     }
 }
 
@@ -298,13 +333,10 @@ pub(crate) fn render(
             p = p.wrapping_add(inc);
         }
     } else {
-        for ((o, &g), &f) in out
-            .iter_mut()
-            .zip(&gain.values[..n])
-            .zip(&freq.values[..n])
-        {
+        let mut cache = LevelCache::new(tables);
+        for ((o, &g), &f) in out.iter_mut().zip(&gain.values[..n]).zip(&freq.values[..n]) {
             let inc = phase_inc(f, hz_to_inc);
-            *o = tables.read(p, inc) * g;
+            *o = cache.level(inc).read(p) * g;
             p = p.wrapping_add(inc);
         }
     }
@@ -332,7 +364,10 @@ mod tests {
             // ... and harmonic K + 1 would be above 8/9 of Nyquist at the bucket's bottom.
             let bottom = (1u64 << (31 - lz)) * (8 + m) / 8;
             if k < u64::from(MAX_HARMONICS) {
-                assert!((k + 1) * bottom * 9 >= 8 << 31, "bucket {b} wastes harmonics");
+                assert!(
+                    (k + 1) * bottom * 9 >= 8 << 31,
+                    "bucket {b} wastes harmonics"
+                );
             }
         }
         assert_eq!(harmonic_limit(bucket(u32::MAX)), 0);
@@ -388,6 +423,6 @@ mod tests {
             tri.levels.len(),
             tri.bytes() / 1024
         );
-        assert!(saw.bytes() < 2 << 20 && tri.bytes() < 1 << 20);
+        assert!(saw.bytes() < 3 << 20 && tri.bytes() < 1 << 20);
     }
 }
