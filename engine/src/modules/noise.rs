@@ -2,11 +2,12 @@
 //! every render of a patch is the same and `reset()` restarts the exact sequence.
 //!
 //! Params: `color` (white | pink), `gain`, `seed`. White is uniform in `-gain .. gain`
-//! (RMS `gain / sqrt 3`, flat spectrum). Pink is white through Paul Kellet's economy-free
-//! pinking filter (six one-pole sections plus a direct path; -3 dB/octave within 0.5 dB
-//! from about 10 Hz at 44.1 kHz, the corner scaling with the sample rate), scaled to the
-//! same RMS as white; its peaks reach about 4 x RMS. Two `noise` modules with the same seed
-//! play the same noise: give them different seeds for decorrelated noise.
+//! (RMS `gain / sqrt 3`, flat spectrum). Pink is white through Paul Kellet's refined
+//! pinking filter (six one-pole sections plus a direct path), whose response is within
+//! 0.06 dB of -3 dB/octave from 10 Hz to 20 kHz at 44.1 and 48 kHz (from 20 Hz at
+//! 96 kHz), scaled to the same RMS as white, so its peaks reach about 2.5 x gain.
+//! Two `noise` modules with the same seed play the same noise: give them different seeds
+//! for decorrelated noise.
 //!
 //! Processor runs on the audio thread: no allocation.
 
@@ -25,7 +26,7 @@ const WHITE: usize = 0;
 
 static PARAMS: [ParamSpec; 3] = [
     ParamSpec::choice("color", &["white", "pink"], WHITE)
-        .doc("white (flat) or pink (-3 dB/octave, same RMS as white)"),
+        .doc("white (flat) or pink (-3 dB/octave, same RMS as white, peaks ~2.5 x gain)"),
     ParamSpec::new("gain", Unit::Ratio, 0.0, 1.0, 0.5)
         .doc("level: white is uniform in -gain .. gain; a connection adds to it"),
     ParamSpec::new("seed", Unit::Index, 0.0, 65_535.0, 0.0)
