@@ -43,6 +43,15 @@ pub fn max_step_at(x: &[f32]) -> (usize, f64) {
         )
 }
 
+/// Index of the first sample at or after `from` for which `pred` holds (`None` if none):
+/// times an event in a render, such as an envelope reaching its peak or a glide arriving.
+pub fn first_index(x: &[f32], from: usize, pred: impl Fn(f32) -> bool) -> Option<usize> {
+    x.get(from..)?
+        .iter()
+        .position(|&s| pred(s))
+        .map(|i| i + from)
+}
+
 /// Whether every sample is finite.
 pub fn all_finite(x: &[f32]) -> bool {
     x.iter().all(|s| s.is_finite())
@@ -121,6 +130,17 @@ pub fn spectrum(x: &[f32]) -> Vec<f64> {
     FftPlanner::new().plan_fft_forward(n).process(&mut buf);
     let scale = 2.0 / (a0 * n as f64);
     buf[..n / 2].iter().map(|c| c.norm() * scale).collect()
+}
+
+/// Mean power per bin of a [`spectrum`] between `lo_hz` and `hi_hz`, in dB: a spectral
+/// density for noise. `sample_rate` is the analysed signal's. A flat (white) spectrum
+/// gives the same value in every band; pink falls 3 dB per octave.
+pub fn band_density_db(spectrum: &[f64], sample_rate: f64, lo_hz: f64, hi_hz: f64) -> f64 {
+    let bin_hz = sample_rate / (2 * spectrum.len()) as f64;
+    let lo = ((lo_hz / bin_hz).ceil() as usize).min(spectrum.len() - 1);
+    let hi = ((hi_hz / bin_hz).ceil() as usize).clamp(lo + 1, spectrum.len());
+    let power: f64 = spectrum[lo..hi].iter().map(|m| m * m).sum();
+    10.0 * (power / (hi - lo) as f64).log10()
 }
 
 /// Frequency of the strongest spectral peak above `min_hz`, refined to a small fraction
