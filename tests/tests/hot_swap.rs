@@ -31,7 +31,8 @@ fn frames(seconds: f64) -> usize {
 }
 
 /// Largest step of `json` played alone (after `settle` seconds, for `seconds`), with the
-/// given gates open.
+/// given gates open. With `settle` 0 the patch's own onset (an envelope's attack peak)
+/// counts: a swap may make the steps the patch itself makes, never larger ones.
 fn steady_step(json: &str, gates: &[&str], settle: f64, seconds: f64) -> f64 {
     let mut rig = Rig::new(json, SR, 256);
     for g in gates {
@@ -46,6 +47,10 @@ fn steady_step(json: &str, gates: &[&str], settle: f64, seconds: f64) -> f64 {
 fn assert_no_click(out: &Stereo, at: usize, old_step: f64, new_step: f64, what: &str) {
     let around = max_step(out, at.saturating_sub(MAX_BLOCK_FRAMES), at + FADE + 2048);
     let limit = old_step.max(new_step) * (1.0 + 1e-4);
+    println!(
+        "{what}: largest step around the switch {around:.5} (old patch alone {old_step:.5}, \
+         new patch alone {new_step:.5})"
+    );
     assert!(
         around <= limit,
         "{what}: step {around:.5} around the switch at {at} exceeds the steady steps \
@@ -132,8 +137,8 @@ fn seed_sequence(stages: &[u8], together: bool) {
     );
     for (at, old, new, gates) in &switches {
         let gates: Vec<&str> = gates.split(',').filter(|g| !g.is_empty()).collect();
-        let old_step = steady_step(old, &gates, 0.2, 0.3);
-        let new_step = steady_step(new, &gates, 0.2, 0.3);
+        let old_step = steady_step(old, &gates, 0.0, 0.5);
+        let new_step = steady_step(new, &gates, 0.0, 0.5);
         assert_no_click(&out, *at, old_step, new_step, &format!("switch at {at}"));
     }
 }
@@ -144,19 +149,16 @@ fn seed_test_1_single_oscillator() {
 }
 
 #[test]
-#[ignore = "waits for adsr (shapers branch)"]
 fn seed_test_2_oscillator_and_envelope() {
     seed_sequence(&[1, 2], true);
 }
 
 #[test]
-#[ignore = "waits for adsr and biquad (shapers and filters branches)"]
 fn seed_test_3_full_chain() {
     seed_sequence(&[1, 2, 3], true);
 }
 
 #[test]
-#[ignore = "waits for adsr and biquad (shapers and filters branches)"]
 fn seed_test_4_multi_commit_cycles() {
     seed_sequence(&[1, 2, 3], false);
 }
@@ -236,7 +238,6 @@ const SINE_THROUGH_VCA: &str = r#"{"format": 1, "modules": [
   "connections": [{"from": "osc1", "to": "amp"}, {"from": "amp", "to": "out"}]}"#;
 
 #[test]
-#[ignore = "waits for vca (shapers branch)"]
 fn carry_over_of_an_inserted_unity_gain_module_is_sample_identical() {
     let mut reference = Rig::new(SINE, SR, 256);
     reference.run_to(0.5);
@@ -345,7 +346,6 @@ fn silent_by_mistake_is_rejected() {
 }
 
 #[test]
-#[ignore = "waits for vca (shapers branch)"]
 fn a_vca_at_gain_zero_is_silent_by_mistake() {
     let bad = SINE_THROUGH_VCA.replace("\"gain\": 1}", "\"gain\": 0}");
     assert!(matches!(rejected(&bad), Rejection::Silent { .. }));

@@ -206,3 +206,46 @@ fn a_missing_patch_file_is_reported_before_rendering() {
         "{err}"
     );
 }
+
+/// The seeds' "Test 4" (the README's main job): sine, then + adsr, then + biquad, one
+/// commit each, in real time. Every commit swaps, and the sound never stops.
+#[test]
+fn seed_test_4_as_a_script() {
+    let script = Script::from_json(
+        r#"[
+        {"at": 0.2, "create": ["osc1", "simple_sine"]},
+        {"at": 0.2, "connect": ["osc1", "out"]},
+        {"at": 0.2, "commit": true},
+        {"at": 0.6, "create": ["env1", "adsr"]},
+        {"at": 0.6, "disconnect": ["osc1", "out"]},
+        {"at": 0.6, "connect": ["osc1", "env1"]},
+        {"at": 0.6, "connect": ["env1", "out"]},
+        {"at": 0.6, "gate": "env1"},
+        {"at": 0.6, "commit": true},
+        {"at": 1.0, "create": ["filt1", "biquad_filter"]},
+        {"at": 1.0, "disconnect": ["env1", "out"]},
+        {"at": 1.0, "connect": ["env1", "filt1"]},
+        {"at": 1.0, "connect": ["filt1", "out"]},
+        {"at": 1.0, "commit": true}
+    ]"#,
+    )
+    .unwrap();
+    let (out, report) = script::render_script(
+        &Patch::from_json(OUTPUT_ONLY).unwrap(),
+        &script,
+        Path::new("."),
+        SR,
+        1.4,
+        512,
+        &[],
+    )
+    .unwrap();
+    println!("{report}");
+    assert_eq!(report.count("swapped"), 3, "{report}");
+    let first = report.commits[0].record.switch_frame.unwrap() as usize + 480;
+    let quietest = out.left[first..]
+        .chunks_exact(256)
+        .map(measure::rms)
+        .fold(f64::INFINITY, f64::min);
+    assert!(measure::db(quietest) > -30.0, "silence gap: {quietest}");
+}
