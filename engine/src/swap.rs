@@ -26,7 +26,7 @@
 //! | from -> to | queue | capacity | when full |
 //! | --- | --- | --- | --- |
 //! | control -> primer | crossbeam bounded channel of commits | [`JOB_QUEUE`] | control drops the oldest queued commit (reported superseded) |
-//! | primer -> audio | rtrb ring of primed graphs | 1 | primer keeps the graph and retries, or drops it when a newer commit is waiting |
+//! | primer -> audio | rtrb ring of primed graphs | 1 | primer keeps the graph ready and offers it again while it primes newer commits; a newer graph that passes supersedes it |
 //! | audio -> primer | rtrb ring of retired graphs | [`MAX_GRAPHS`] | cannot happen: at most [`MAX_GRAPHS`] graphs exist |
 //! | control -> audio | rtrb ring of live changes | [`LIVE_QUEUE`] | `set` returns an error, the value is not applied |
 //! | audio -> control | rtrb ring of `Copy` reports | [`REPORT_QUEUE`] | the report is counted as lost (counters stay exact) |
@@ -63,7 +63,9 @@ use crate::patch::Patch;
 use crate::patch::validate::validate;
 
 /// Most compiled graphs that exist at once: active, fading out, queued behind a
-/// crossfade, one in the hand-over ring, one being primed, plus one on its way back.
+/// crossfade, one in the hand-over ring, one ready in the primer waiting for room in that
+/// ring, and one being primed. Graphs on their way back to be dropped count too: the
+/// primer compiles only while fewer exist.
 pub const MAX_GRAPHS: usize = 6;
 /// Commits waiting for the primer before the oldest is dropped as superseded.
 pub const JOB_QUEUE: usize = 16;

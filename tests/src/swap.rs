@@ -15,7 +15,7 @@ use chronus_engine::swap::{
 use crate::measure;
 
 /// How long a test waits for the primer before failing.
-pub const PRIMER_TIMEOUT: Duration = Duration::from_secs(20);
+pub const PRIMER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An engine being rendered.
 pub struct Rig {

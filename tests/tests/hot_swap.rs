@@ -539,6 +539,22 @@ fn status_reports_timings_levels_and_latency() {
 }
 
 #[test]
+fn the_primer_keeps_priming_while_the_audio_thread_is_stopped() {
+    let mut rig = Rig::new(SINE, SR, 256);
+    rig.run(256);
+    // No process call between these: A fills the hand-over ring, B waits beside it, C
+    // (newer, passing) supersedes B. None of the waits may hang.
+    let a = rig.commit(&SINE.replace("440", "330"));
+    let b = rig.commit(&SINE.replace("440", "550"));
+    let c = rig.commit(&SINE.replace("440", "660"));
+    rig.run(frames(0.1));
+    assert_eq!(rig.record(a).outcome, Outcome::Swapped);
+    assert_eq!(rig.record(b).outcome, Outcome::Superseded);
+    assert_eq!(rig.record(c).outcome, Outcome::Swapped);
+    assert_eq!(rig.control.status().active_commit, c);
+}
+
+#[test]
 fn retired_graphs_are_dropped_and_never_on_the_audio_thread() {
     let mut rig = Rig::new(SINE, SR, 256);
     for i in 0..40 {
@@ -550,13 +566,17 @@ fn retired_graphs_are_dropped_and_never_on_the_audio_thread() {
         };
         rig.control.commit(patch(&json));
         if i % 3 == 0 {
-            rig.control
-                .wait_primer_idle(chronus_tests::swap::PRIMER_TIMEOUT);
+            assert!(
+                rig.control
+                    .wait_primer_idle(chronus_tests::swap::PRIMER_TIMEOUT)
+            );
         }
         rig.run(frames(0.02));
     }
-    rig.control
-        .wait_primer_idle(chronus_tests::swap::PRIMER_TIMEOUT);
+    assert!(
+        rig.control
+            .wait_primer_idle(chronus_tests::swap::PRIMER_TIMEOUT)
+    );
     rig.run(frames(0.1));
     // Let the primer drop what was retired last.
     std::thread::sleep(std::time::Duration::from_millis(50));

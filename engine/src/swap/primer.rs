@@ -39,6 +39,7 @@ pub(crate) fn spawn(ends: PrimerEnds, shared: Arc<Shared>) -> JoinHandle<()> {
                 ends,
                 shared,
                 waiting: Vec::with_capacity(FALLBACKS + super::JOB_QUEUE + 1),
+                ready: None,
                 newest_seen: 0,
             }
             .run();
@@ -54,6 +55,8 @@ struct Primer {
     shared: Arc<Shared>,
     /// Commits received and not yet decided, oldest first.
     waiting: Vec<Job>,
+    /// A primed graph the hand-over ring had no room for yet.
+    ready: Option<Box<Prepared>>,
     /// Newest commit id received.
     newest_seen: u64,
 }
@@ -72,8 +75,15 @@ impl Primer {
     fn run(mut self) {
         loop {
             self.drop_retired();
+            self.offer_ready();
             if self.waiting.is_empty() {
-                match self.ends.jobs.recv_timeout(Duration::from_millis(2)) {
+                // Poll quickly while a primed graph waits for room in the ring.
+                let timeout = if self.ready.is_some() {
+                    POLL
+                } else {
+                    Duration::from_millis(2)
+                };
+                match self.ends.jobs.recv_timeout(timeout) {
                     Ok(job) => self.receive(job),
                     Err(RecvTimeoutError::Timeout) => continue,
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -99,22 +109,40 @@ impl Primer {
                 continue;
             };
             self.wait_for_room();
-            match self.prime(job) {
-                Primed::Pass(prepared) => {
-                    for old in std::mem::take(&mut self.waiting) {
-                        self.report_superseded(old.id.0);
-                    }
-                    self.mark_done();
-                    self.hand_over(prepared);
+            if let Primed::Pass(prepared) = self.prime(job) {
+                for old in std::mem::take(&mut self.waiting) {
+                    self.report_superseded(old.id.0);
                 }
-                Primed::Reject | Primed::Abort => {
-                    if self.waiting.is_empty() {
-                        self.mark_done();
-                    }
+                if let Some(older) = self.ready.replace(prepared) {
+                    self.report_superseded(older.id.0);
                 }
+                self.offer_ready();
+            }
+            if self.waiting.is_empty() {
+                self.mark_done();
             }
         }
         self.drop_retired();
+    }
+
+    /// Offers the primed graph to the audio thread. Never waits: if the ring is full
+    /// (the audio thread has not reached a block boundary since the last one), the
+    /// graph stays ready and is offered again on the next round, while newer commits
+    /// are primed meanwhile.
+    fn offer_ready(&mut self) {
+        let Some(prepared) = self.ready.take() else {
+            return;
+        };
+        if self.shared.is_aborted(prepared.id.0) {
+            let id = prepared.id;
+            drop(prepared);
+            self.shared.aborted.fetch_add(1, R);
+            self.report(PrimerToControl::Aborted(id));
+            return;
+        }
+        if let Err(rtrb::PushError::Full(back)) = self.ends.to_audio.push(prepared) {
+            self.ready = Some(back);
+        }
     }
 
     fn receive(&mut self, job: Job) {
@@ -122,7 +150,8 @@ impl Primer {
         self.waiting.push(job);
     }
 
-    /// Records that every commit received so far is decided or primed.
+    /// Records that every commit received so far is decided or primed (a primed graph
+    /// may still wait in `ready` for the audio thread).
     fn mark_done(&self) {
         self.shared
             .primer_done
@@ -156,6 +185,7 @@ impl Primer {
     fn wait_for_room(&mut self) {
         while self.shared.graphs_alive.load(Ordering::Acquire) >= MAX_GRAPHS {
             self.drop_retired();
+            self.offer_ready();
             std::thread::sleep(POLL);
         }
     }
@@ -207,34 +237,6 @@ impl Primer {
                 self.report(PrimerToControl::Aborted(id));
                 Primed::Abort
             }
-        }
-    }
-
-    /// Puts a primed graph in the ring to the audio thread, waiting while the ring is
-    /// full (the audio thread empties it at every block boundary).
-    fn hand_over(&mut self, mut prepared: Box<Prepared>) {
-        loop {
-            match self.ends.to_audio.push(prepared) {
-                Ok(()) => return,
-                Err(rtrb::PushError::Full(back)) => prepared = back,
-            }
-            let id = prepared.id;
-            if self.shared.is_aborted(id.0) {
-                drop(prepared);
-                self.shared.aborted.fetch_add(1, R);
-                self.report(PrimerToControl::Aborted(id));
-                return;
-            }
-            if self.ends.to_audio.is_abandoned() {
-                return;
-            }
-            match self.ends.jobs.try_recv() {
-                Ok(job) => self.receive(job),
-                Err(TryRecvError::Disconnected) => return,
-                Err(TryRecvError::Empty) => {}
-            }
-            self.drop_retired();
-            std::thread::sleep(POLL);
         }
     }
 }
