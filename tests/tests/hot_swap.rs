@@ -547,7 +547,15 @@ fn the_primer_keeps_priming_while_the_audio_thread_is_stopped() {
     let a = rig.commit(&SINE.replace("440", "330"));
     let b = rig.commit(&SINE.replace("440", "550"));
     let c = rig.commit(&SINE.replace("440", "660"));
-    rig.run(frames(0.1));
+    // C reaches the ring once A has left it; the primer offers it again every 0.2 ms,
+    // so keep rendering as an audio thread would (blocks of 1.3 ms, paced).
+    for _ in 0..1000 {
+        rig.run(64);
+        std::thread::sleep(std::time::Duration::from_micros(500));
+        if rig.control.status().active_commit == c && !rig.control.status().fading {
+            break;
+        }
+    }
     assert_eq!(rig.record(a).outcome, Outcome::Swapped);
     assert_eq!(rig.record(b).outcome, Outcome::Superseded);
     assert_eq!(rig.record(c).outcome, Outcome::Swapped);

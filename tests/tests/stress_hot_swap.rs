@@ -127,7 +127,17 @@ fn a_storm_of_10000_commits_ends_on_the_last_valid_one() {
         "test precondition: the last valid commit is among the newest {FALLBACKS}"
     );
     assert!(rig.control.wait_primer_idle(PRIMER_TIMEOUT));
-    rig.run((0.3 * SR) as usize);
+    // Keep playing, paced like an audio thread, until the last primed graph has been
+    // handed over and its crossfade is done (the primer offers it every 0.2 ms).
+    for _ in 0..2000 {
+        rig.run(256);
+        std::thread::sleep(Duration::from_micros(500));
+        let st = rig.control.status();
+        if st.active_commit == last_valid && !st.fading {
+            break;
+        }
+    }
+    rig.run((0.1 * SR) as usize);
     std::thread::sleep(Duration::from_millis(50));
     let st = rig.control.status().clone();
     println!(
