@@ -254,6 +254,39 @@ fn carry_over_of_an_inserted_unity_gain_module_is_sample_identical() {
 }
 
 #[test]
+fn a_params_only_commit_equals_a_live_set_and_needs_no_crossfade() {
+    let filtered = |mode: &str, cutoff: u32| {
+        format!(
+            r#"{{"format": 1, "modules": [
+            {{"id": "osc1", "kind": "sine", "params": {{"freq": 440, "gain": 0.5}}}},
+            {{"id": "filt1", "kind": "biquad", "params": {{"mode": "{mode}", "cutoff": {cutoff}}}}},
+            {{"id": "out", "kind": "output"}}],
+          "connections": [{{"from": "osc1", "to": "filt1"}}, {{"from": "filt1", "to": "out"}}]}}"#
+        )
+    };
+    let mut live = Rig::new(&filtered("lowpass", 2000), SR, 256);
+    live.run_to(0.2);
+    live.control.set("filt1", "cutoff", 500.0).unwrap();
+    live.run_to(0.5);
+    let mut rig = Rig::new(&filtered("lowpass", 2000), SR, 256);
+    rig.run_to(0.2);
+    let id = rig.commit(&filtered("lowpass", 500));
+    rig.run_to(0.5);
+    assert_swapped(&mut rig, id);
+    let record = rig.record(id);
+    assert_eq!(record.crossfade_frames, Some(0), "{record}");
+    assert_eq!(
+        live.out, rig.out,
+        "a params-only commit differs from a live set"
+    );
+    // A choice param (the filter mode) jumps, so that commit is crossfaded.
+    let id = rig.commit(&filtered("highpass", 500));
+    rig.run_to(0.8);
+    assert_swapped(&mut rig, id);
+    assert_eq!(rig.record(id).crossfade_frames, Some(FADE as u32));
+}
+
+#[test]
 fn a_commit_that_changes_a_param_glides_to_it() {
     let louder = SINE.replace("\"gain\": 0.5", "\"gain\": 0.8");
     let mut rig = Rig::new(SINE, SR, 256);
@@ -494,9 +527,16 @@ fn crossfade_length_is_settable() {
         crossfade_ms: 0.0,
         ..EngineOptions::default()
     };
+    // A module added: a structural change, so a crossfade of the set length.
+    let with_idle = |freq: &str| {
+        SINE.replace("440", freq).replace(
+            r#"{"id": "out", "kind": "output"}"#,
+            r#"{"id": "out", "kind": "output"}, {"id": "idle", "kind": "note"}"#,
+        )
+    };
     let mut rig = Rig::with_options(SINE, SR, 256, options);
     rig.run_to(0.1);
-    let id = rig.commit(&SINE.replace("440", "880"));
+    let id = rig.commit(&with_idle("880"));
     rig.run(64);
     assert!(!rig.control.status().fading, "a 0 ms fade is a cut");
     assert_swapped(&mut rig, id);

@@ -270,16 +270,22 @@ impl EngineAudio {
         }
         let carried = match self.slots[self.active].as_deref() {
             Some(old) => carry::transplant(old, &mut next),
-            None => 0,
+            None => carry::Carried {
+                modules: 0,
+                params_only: false,
+            },
         };
         let id = next.id;
         let modules = next.graph.module_count() as u32;
         self.slots[standby] = Some(next);
         let old = self.active;
         self.active = standby;
-        let fade_len =
+        let fade_len = if carried.params_only {
+            0
+        } else {
             (self.shared.crossfade_ms.load(R).clamp(0.0, 100.0) * 0.001 * self.shared.sample_rate)
-                .round() as u32;
+                .round() as u32
+        };
         if fade_len == 0 {
             if let Some(old) = self.slots[old].take() {
                 self.retirer.retire(old);
@@ -294,8 +300,9 @@ impl EngineAudio {
         self.report(AudioToControl::Switched {
             id,
             frame: self.frames,
-            carried,
+            carried: carried.modules,
             modules,
+            crossfade: fade_len,
             at: Instant::now(),
         });
     }

@@ -15,17 +15,34 @@
 //!   its live value to the new one over the usual smoothing time instead of jumping.
 //!
 //! Modules new in the patch keep the fresh state the primer left them in.
+//!
+//! When the new graph is the old one with only continuous param values changed (same
+//! structure, every module carried, no choice param changed), the carried graph's output
+//! continues the old one exactly with the changes gliding in, so the switch needs no
+//! crossfade and the old graph retires at once.
 
 use super::prepared::Prepared;
 use crate::smooth::DEFAULT_RAMP_MS;
 
-/// Carries the state of `old` into `new`. Returns how many modules were matched.
-/// Audio thread: no allocation.
-pub(crate) fn transplant(old: &Prepared, new: &mut Prepared) -> u32 {
+/// What a transplant found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Carried {
+    /// Modules whose state was carried.
+    pub(crate) modules: u32,
+    /// The new graph is the old one with only continuous param values changed: every
+    /// module carried, same structure, no stepped (choice) param changed. Its output
+    /// continues the old one exactly, changed params gliding as a live `set` would, so
+    /// no crossfade is needed.
+    pub(crate) params_only: bool,
+}
+
+/// Carries the state of `old` into `new`. Audio thread: no allocation.
+pub(crate) fn transplant(old: &Prepared, new: &mut Prepared) -> Carried {
     let ramp = (DEFAULT_RAMP_MS * 0.001 * new.graph.sample_rate()).round() as u32;
     new.graph.adopt_runtime(&old.graph);
     let (mut i, mut j) = (0, 0);
     let mut carried = 0;
+    let mut stepped_changed = false;
     while i < old.by_key.len() && j < new.by_key.len() {
         let (ko, mo) = old.by_key[i];
         let (kn, mn) = new.by_key[j];
@@ -53,10 +70,16 @@ pub(crate) fn transplant(old: &Prepared, new: &mut Prepared) -> u32 {
             let committed = new.base[pn];
             if committed != old.base[po] {
                 let stepped = new.graph.param_slots[pn].stepped;
+                stepped_changed |= stepped;
                 smoother.set_target(committed, if stepped { 0 } else { ramp });
             }
             new.graph.param_slots[pn].smoother = smoother;
         }
     }
-    carried
+    let all = carried as usize == old.graph.module_count()
+        && carried as usize == new.graph.module_count();
+    Carried {
+        modules: carried,
+        params_only: all && old.structure == new.structure && !stepped_changed,
+    }
 }

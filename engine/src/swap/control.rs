@@ -394,6 +394,7 @@ impl EngineControl {
                 frame,
                 carried,
                 modules,
+                crossfade,
                 at,
             } => {
                 let submitted = self
@@ -404,6 +405,7 @@ impl EngineControl {
                 if let Some(r) = self.record(id) {
                     r.switch_frame = Some(frame);
                     r.carried = Some((carried, modules));
+                    r.crossfade_frames = Some(crossfade);
                     r.switch_wall = submitted.map(|s| at.saturating_duration_since(s));
                 }
                 if let Some(f) = self.in_flight.iter().find(|f| f.id == id) {

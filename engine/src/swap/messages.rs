@@ -93,6 +93,8 @@ pub(crate) enum AudioToControl {
         carried: u32,
         /// Modules in the new graph.
         modules: u32,
+        /// Crossfade length, frames (0: a params-only commit, or a 0 ms setting).
+        crossfade: u32,
         /// When the switch happened.
         at: Instant,
     },

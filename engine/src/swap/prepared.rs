@@ -36,6 +36,10 @@ pub(crate) struct Prepared {
     /// Per param slot, the value the patch gave it (before any live change), to tell at
     /// a switch whether a commit changed a param (glide to it) or not (keep live value).
     pub(crate) base: Vec<f32>,
+    /// Fingerprint of the graph's structure (modules in order, cables, modulation
+    /// routes, schedule, tap): two graphs with the same fingerprint differ at most in
+    /// param values.
+    pub(crate) structure: u64,
     /// Whether the output guard already reported this graph (one report per graph).
     pub(crate) faulted: bool,
     /// Counters, for drop accounting.
@@ -62,6 +66,7 @@ impl Prepared {
             .iter()
             .map(|s| s.smoother.target())
             .collect();
+        let structure = fingerprint(&graph);
         shared.graphs_built.fetch_add(1, R);
         let alive = shared.graphs_alive.fetch_add(1, Ordering::AcqRel) + 1;
         shared.graphs_peak.fetch_max(alive, R);
@@ -70,6 +75,7 @@ impl Prepared {
             graph,
             by_key,
             base,
+            structure,
             faulted: false,
             shared: Arc::clone(shared),
         }
@@ -89,4 +95,28 @@ impl Prepared {
         let node = self.graph.nodes.get(m)?;
         (param < node.params.len()).then(|| ParamAddr((node.params.start + param) as u32))
     }
+}
+
+/// Hashes everything about a graph's structure except param values. Control side.
+fn fingerprint(graph: &Graph) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    graph.ids.hash(&mut h);
+    for kind in &graph.kinds {
+        kind.name.hash(&mut h);
+    }
+    graph.steps.hash(&mut h);
+    for g in &graph.gathers {
+        (g.from, g.to, g.gain.to_bits()).hash(&mut h);
+    }
+    for slot in &graph.param_slots {
+        slot.source
+            .map(|(o, gain)| (o, gain.to_bits()))
+            .hash(&mut h);
+    }
+    match graph.tap {
+        crate::graph::Tap::Output { inputs, level } => (0u8, inputs, level).hash(&mut h),
+        crate::graph::Tap::Module(o) => (1u8, o).hash(&mut h),
+    }
+    h.finish()
 }

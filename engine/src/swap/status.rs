@@ -194,6 +194,9 @@ pub struct CommitRecord {
     pub switch_wall: Option<Duration>,
     /// Modules whose state was carried over at the switch, of how many.
     pub carried: Option<(u32, u32)>,
+    /// Crossfade length at the switch, frames: 0 for a params-only commit (state carried
+    /// in full, changed params glide) or a 0 ms crossfade setting.
+    pub crossfade_frames: Option<u32>,
     /// A fault the output guard caught on this commit's graph, and the frame counter
     /// when it did.
     pub fault: Option<(Fault, u64)>,
@@ -214,6 +217,7 @@ impl CommitRecord {
             switch_frame: None,
             switch_wall: None,
             carried: None,
+            crossfade_frames: None,
             fault: None,
         }
     }
@@ -260,6 +264,11 @@ impl fmt::Display for CommitRecord {
         }
         if let Some((c, n)) = self.carried {
             write!(f, ", state carried for {c} of {n} modules")?;
+        }
+        match self.crossfade_frames {
+            Some(0) => write!(f, ", no crossfade")?,
+            Some(x) => write!(f, ", crossfade {x} samples")?,
+            None => {}
         }
         if let Some((fault, frame)) = self.fault {
             write!(f, "; fault at sample {frame}: {fault}")?;
