@@ -6,9 +6,11 @@
 //!   waking the primer thread and the hand-over at the next block boundary (on a loaded
 //!   machine this adds scheduler latency).
 //! - `process_block/*`: one 64-frame `process` call of a 32-module patch: steady; the
-//!   block that switches (carry-over plus the first crossfade block, two graphs); a block
-//!   in mid-crossfade (two graphs); and steady blocks while another thread commits every
-//!   0.5 ms (criterion means). Target: worst case within 1.5x of steady. A plain loop's
+//!   block that switches a params-only commit (carry-over, no crossfade); the block that
+//!   switches a structural commit (carry-over plus the first crossfade block, two
+//!   graphs); a block in mid-crossfade (two graphs); and blocks while another thread
+//!   commits every 0.5 ms, three params-only commits for each structural one (criterion
+//!   means). Target: worst case within 1.5x of steady. A plain loop's
 //!   99.9th percentile and worst block are printed too (they include preemption).
 
 use std::hint::black_box;
@@ -55,6 +57,18 @@ fn chain(n: usize, variant: u32) -> Patch {
         connections.join(",")
     );
     Patch::from_json(&json).expect("bench patch")
+}
+
+/// [`chain`] plus an unconnected `note` module whose id depends on `variant`: a
+/// structural change, so switching between variants crossfades two graphs.
+fn chain_structural(n: usize, variant: u32) -> Patch {
+    let mut patch = chain(n, 0);
+    patch.modules.push(chronus_engine::patch::ModuleSpec {
+        id: chronus_engine::patch::ModuleId(format!("tag{variant}")),
+        kind: "note".into(),
+        params: Default::default(),
+    });
+    patch
 }
 
 fn engine(n: usize) -> (EngineControl, EngineAudio) {
@@ -147,7 +161,7 @@ fn block_kinds(
     switches: usize,
 ) -> [(f64, f64, f64); 3] {
     let (mut l, mut r) = ([0.0; BLOCK], [0.0; BLOCK]);
-    let patches = [chain(32, 1), chain(32, 2)];
+    let patches = [chain_structural(32, 1), chain_structural(32, 2)];
     let (mut steady, mut switch, mut fade) = (Vec::new(), Vec::new(), Vec::new());
     let mut timed = |audio: &mut EngineAudio, into: &mut Vec<u128>| {
         let t = Instant::now();
@@ -182,14 +196,21 @@ fn block_times(audio: &mut EngineAudio, blocks: usize) -> (f64, f64, f64) {
     )
 }
 
-/// Starts a thread committing a new 32-module patch every 0.5 ms until `stop`.
+/// Starts a thread committing a new 32-module patch every 0.5 ms until `stop`: params-only
+/// edits (the common case: a value changed in the patch) with every fourth commit a
+/// structural one (crossfaded).
 fn storm(mut control: EngineControl, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
     std::thread::spawn(move || {
-        let patches = [chain(32, 1), chain(32, 2), chain(32, 3)];
+        let patches = [
+            chain(32, 1),
+            chain(32, 2),
+            chain(32, 3),
+            chain_structural(32, 4),
+        ];
         let mut k = 0;
         while !stop.load(Ordering::Relaxed) {
             k += 1;
-            control.commit(patches[k % 3].clone());
+            control.commit(patches[k % 4].clone());
             control.status();
             std::thread::sleep(Duration::from_micros(500));
         }
@@ -206,10 +227,16 @@ fn process_block(c: &mut Criterion) {
         b.iter(|| process(&mut audio, &mut l, &mut r))
     });
 
-    // The switch block and a mid-crossfade block, timed one at a time.
-    let patches = [chain(32, 1), chain(32, 2)];
+    // The switch block (params-only: one graph; structural: carry-over plus the first
+    // crossfade block) and a mid-crossfade block, timed one at a time.
+    let params_only = [chain(32, 1), chain(32, 2)];
+    let structural = [chain_structural(32, 1), chain_structural(32, 2)];
     let mut k = 0;
-    for (name, skip) in [("switch_32_modules", 0), ("crossfade_32_modules", 3)] {
+    for (name, patches, skip) in [
+        ("switch_params_only_32_modules", &params_only, 0),
+        ("switch_crossfade_32_modules", &structural, 0),
+        ("crossfade_32_modules", &structural, 3),
+    ] {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
@@ -246,7 +273,7 @@ fn process_block(c: &mut Criterion) {
     let [steady, switch, fade] = kinds;
     for (name, (median, p99, worst)) in [
         ("steady", steady),
-        ("switch", switch),
+        ("switch (structural)", switch),
         ("crossfade", fade),
         ("storm (all blocks)", stormy),
     ] {

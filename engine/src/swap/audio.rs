@@ -25,7 +25,8 @@ const EVENTS_PER_CALL: usize = 256;
 const RECOVER_MS: f32 = 10.0;
 
 /// The audio thread's half of an engine. Move it to the audio thread and call
-/// [`EngineAudio::process`] (or drive it as a [`Player`]).
+/// [`EngineAudio::process`] (or drive it as a [`Player`]). Dropping it frees its graphs
+/// on the dropping thread: drop it off the audio thread (as a plugin's deactivate does).
 pub struct EngineAudio {
     /// Atomics shared with control and primer.
     shared: Arc<Shared>,
