@@ -572,7 +572,7 @@ pub fn render_script_with(
                     module,
                     param,
                     value,
-                } => set_live(&mut editor, &mut control, module, param, value),
+                } => set_live(&mut editor, &playing, &mut control, module, param, value),
                 Action::Macro { number, value } => match control.set_macro(*number, *value) {
                     Ok(()) => format!("macro {number} = {value}"),
                     Err(e) => format!("macro {number}: {e}"),
@@ -704,17 +704,23 @@ fn verb(result: Result<(), crate::error::EditError>, name: &str, what: &str) -> 
 }
 
 /// `set`: in the pending patch (so later commits keep it) and live on the engine.
+/// A live `set`: remembered in the pending patch when the module is there, and sent to
+/// the playing graph when it is there (after a rejected commit the pending patch may
+/// lack a module that still plays).
 fn set_live(
     editor: &mut PatchEditor,
+    playing: &Patch,
     control: &mut crate::swap::EngineControl,
     module: &str,
     param: &str,
     value: &ParamValue,
 ) -> String {
     let target = format!("{module}.{param} = {value}");
+    let in_pending = editor.pending().module(module).is_some();
     let kind = editor
         .pending()
         .module(module)
+        .or_else(|| playing.module(module))
         .and_then(|m| crate::modules::find(&m.kind));
     let Some(kind) = kind else {
         return format!("set {target}: refused: no module `{module}` in the patch");
@@ -723,12 +729,13 @@ fn set_live(
         Ok((_, v)) => v,
         Err(e) => return format!("set {target}: refused: {e}"),
     };
-    if let Err(e) = editor.set(module, param, value.clone()) {
+    if in_pending && let Err(e) = editor.set(module, param, value.clone()) {
         return format!("set {target}: refused: {e}");
     }
-    match control.set(module, param, number) {
-        Ok(()) => format!("set {target}"),
-        Err(e) => format!("set {target}: pending patch only: {e}"),
+    match (control.set(module, param, number), in_pending) {
+        (Ok(()), true) => format!("set {target}"),
+        (Ok(()), false) => format!("set {target}: live only (not in the pending patch)"),
+        (Err(e), _) => format!("set {target}: pending patch only: {e}"),
     }
 }
 
