@@ -1,0 +1,1 @@
+//! Chronus patch editor.
