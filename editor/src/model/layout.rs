@@ -304,7 +304,10 @@ mod tests {
         p.layout
             .insert(ModuleId::from("osc1"), Position { x: 500.0, y: 40.0 });
         assert!(complete_layout(&mut p));
-        assert_eq!(p.layout[&ModuleId::from("osc1")], Position { x: 500.0, y: 40.0 });
+        assert_eq!(
+            p.layout[&ModuleId::from("osc1")],
+            Position { x: 500.0, y: 40.0 }
+        );
         assert_eq!(p.layout.len(), 4);
         let osc_bottom = 40.0 + module_height(&p, &ModuleId::from("osc1"));
         for id in ["env1", "filt1", "out"] {

@@ -119,10 +119,7 @@ pub fn is_active(mapping: &MacroMapping, patch: &Patch) -> bool {
 
 /// The kind and param index a mapping targets, if its module is in `patch` and has the
 /// param.
-pub fn target_param(
-    mapping: &MacroMapping,
-    patch: &Patch,
-) -> Option<(&'static KindSpec, usize)> {
+pub fn target_param(mapping: &MacroMapping, patch: &Patch) -> Option<(&'static KindSpec, usize)> {
     let module = patch.module(mapping.target.module.as_str())?;
     let kind = modules::find(&module.kind)?;
     let index = kind.param_index(mapping.target.port.as_deref()?)?;
@@ -181,7 +178,8 @@ pub fn check(mapping: &MacroMapping, patch: &Patch) -> Result<(), String> {
             ));
         }
     }
-    if mapping.curve == Curve::Exponential && (min == 0.0 || max == 0.0 || (min < 0.0) != (max < 0.0))
+    if mapping.curve == Curve::Exponential
+        && (min == 0.0 || max == 0.0 || (min < 0.0) != (max < 0.0))
     {
         return Err(format!(
             "{label}: an exponential curve needs min and max non-zero and of the same sign"
