@@ -11,10 +11,13 @@
 //!
 //! Everything runs on the GUI thread; nothing here touches the audio thread.
 
+pub mod editor;
 pub mod host;
 pub mod model;
 pub mod testing;
+pub mod ui;
 
+pub use editor::PatchEditorUi;
 pub use host::{CommitOutcome, CommitReport, EditorHost, EngineStatus, Meters};
 pub use model::document::Document;
 pub use model::macros::{Curve, MacroMapping};

@@ -1,0 +1,168 @@
+//! The commit bar: undo/redo, auto-commit, what is pending (with the list of changes),
+//! Commit and Abort, the last commit's outcome (green when swapped, with prime time and
+//! latency; red with the engine's reason when rejected, while the old patch plays on),
+//! and the last refused edit. Drawing only: it returns [`BarAction`]s. GUI thread.
+
+use egui::{Button, RichText, Ui};
+
+use super::theme;
+use crate::host::CommitOutcome;
+use crate::model::session::{Notice, Session};
+
+/// What the user did in the bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarAction {
+    /// Undo.
+    Undo,
+    /// Redo.
+    Redo,
+    /// Commit the pending patch.
+    Commit,
+    /// Throw pending edits away.
+    Abort,
+    /// Turn auto-commit on or off.
+    AutoCommit(bool),
+    /// Dismiss the notice.
+    DismissNotice,
+}
+
+/// Shows the bar for `session`.
+pub fn show(ui: &mut Ui, session: &Session) -> Vec<BarAction> {
+    let mut actions = Vec::new();
+    ui.horizontal(|ui| {
+        let undo = ui.add_enabled(session.undo_label().is_some(), Button::new("Undo"));
+        let undo = match session.undo_label() {
+            Some(l) => undo.on_hover_text(format!("undo {l} (Ctrl+Z)")),
+            None => undo,
+        };
+        if undo.clicked() {
+            actions.push(BarAction::Undo);
+        }
+        let redo = ui.add_enabled(session.redo_label().is_some(), Button::new("Redo"));
+        let redo = match session.redo_label() {
+            Some(l) => redo.on_hover_text(format!("redo {l} (Ctrl+Shift+Z)")),
+            None => redo,
+        };
+        if redo.clicked() {
+            actions.push(BarAction::Redo);
+        }
+        ui.separator();
+        let mut auto = session.auto_commit();
+        if ui
+            .checkbox(&mut auto, "Auto-commit")
+            .on_hover_text("commit every edit as it is made")
+            .changed()
+        {
+            actions.push(BarAction::AutoCommit(auto));
+        }
+        ui.separator();
+
+        let pending = session.is_pending();
+        let valid = session.validity();
+        let commit = Button::new(RichText::new("Commit").strong().color(if pending {
+            theme::TITLE_TEXT
+        } else {
+            theme::TEXT_DIM
+        }))
+        .fill(if pending && valid.is_ok() {
+            theme::OK
+        } else {
+            ui.visuals().widgets.inactive.bg_fill
+        });
+        let commit = ui.add_enabled(pending, commit);
+        let commit = match valid {
+            Err(why) => commit.on_disabled_hover_text(why).on_hover_text(why),
+            Ok(()) => commit.on_hover_text("swap the pending patch in (click-free)"),
+        };
+        if commit.clicked() {
+            actions.push(BarAction::Commit);
+        }
+        let abort = ui.add_enabled(pending || session.is_committing(), Button::new("Abort"));
+        if abort
+            .on_hover_text("throw pending edits away; the playing patch is untouched")
+            .clicked()
+        {
+            actions.push(BarAction::Abort);
+        }
+
+        if pending {
+            let n = session.changes().len();
+            let text = format!("● {n} change{} pending", if n == 1 { "" } else { "s" });
+            ui.label(RichText::new(text).color(theme::PENDING).strong());
+        } else if session.is_committing() {
+            ui.label(RichText::new("priming…").color(theme::PENDING));
+        } else {
+            ui.label(RichText::new("✔ in sync: what you see plays").color(theme::TEXT_DIM));
+        }
+    });
+
+    if session.is_pending() {
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 6.0;
+            for change in session.changes().iter().take(12) {
+                ui.label(
+                    RichText::new(change.to_string())
+                        .small()
+                        .color(theme::TEXT)
+                        .background_color(theme::SUNKEN),
+                );
+            }
+            if session.changes().len() > 12 {
+                ui.label(
+                    RichText::new(format!("and {} more", session.changes().len() - 12)).small(),
+                );
+            }
+        });
+        if let Err(why) = session.validity() {
+            ui.label(
+                RichText::new(format!("cannot commit: {why}"))
+                    .color(theme::BAD)
+                    .small(),
+            );
+        }
+    }
+
+    if let Some(shown) = session.outcome() {
+        let rev = shown
+            .revision
+            .map_or_else(String::new, |r| format!(" (revision {r})"));
+        let (colour, text) = match &shown.outcome {
+            CommitOutcome::Pending => (theme::PENDING, format!("priming commit{rev}…")),
+            CommitOutcome::Swapped {
+                prime_ms,
+                latency_ms,
+                latency_samples,
+            } => (
+                theme::OK,
+                format!(
+                    "✔ swapped{rev}: primed in {prime_ms:.2} ms, playing {latency_ms:.1} ms \
+                     ({latency_samples} samples) after commit"
+                ),
+            ),
+            CommitOutcome::Rejected { reason } => (
+                theme::BAD,
+                format!("✖ rejected{rev}: {reason} (the previous patch plays on)"),
+            ),
+            CommitOutcome::Superseded => (
+                theme::TEXT_DIM,
+                format!("commit{rev} superseded by a newer one"),
+            ),
+            CommitOutcome::Aborted => (theme::TEXT_DIM, format!("commit{rev} aborted")),
+        };
+        ui.label(RichText::new(text).color(colour));
+    }
+
+    if let Some(notice) = session.notice() {
+        ui.horizontal(|ui| {
+            let (colour, text) = match notice {
+                Notice::Refused(why) => (theme::BAD, format!("refused: {why}")),
+                Notice::Info(text) => (theme::TEXT_DIM, text.clone()),
+            };
+            ui.label(RichText::new(text).color(colour));
+            if ui.small_button("✕").on_hover_text("dismiss").clicked() {
+                actions.push(BarAction::DismissNotice);
+            }
+        });
+    }
+    actions
+}
