@@ -187,7 +187,11 @@ impl PatchEditorUi {
                 {
                     self.canvas.refit();
                 }
-                let actions = self.browser.clipboard_buttons(ui);
+                let mut actions = self.browser.clipboard_buttons(ui);
+                let presets = ui
+                    .menu_button("Presets", |ui| self.browser.presets(ui))
+                    .inner;
+                actions.extend(presets.unwrap_or_default());
                 for a in actions {
                     self.browser_action(ui, host, a);
                 }
@@ -220,17 +224,6 @@ impl PatchEditorUi {
                 if let Some(id) = self.session.add_module(host, kind, at) {
                     self.selected = Some(id);
                 }
-            }
-            ui.add_space(8.0);
-            ui.separator();
-            ui.label(
-                RichText::new("PRESETS")
-                    .font(theme::small())
-                    .color(theme::TEXT_DIM),
-            );
-            let actions = self.browser.presets(ui);
-            for a in actions {
-                self.browser_action(ui, host, a);
             }
         });
     }

@@ -31,7 +31,8 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// The preset list.
+    /// The preset list (inside the Presets menu); a preset that does not load is shown
+    /// disabled with the reason on hover.
     pub fn presets(&mut self, ui: &mut Ui) -> Vec<BrowserAction> {
         let mut actions = Vec::new();
         for p in PRESETS {
@@ -39,7 +40,7 @@ impl Browser {
             let title = p.title();
             let r = ui.add_enabled(
                 loaded.is_ok(),
-                egui::Button::new(&title).min_size(egui::vec2(ui.available_width(), 0.0)),
+                egui::Button::new(&title).min_size(egui::vec2(220.0, 0.0)),
             );
             let r = match &loaded {
                 Ok(_) => r.on_hover_text(format!("{}\n{}", p.file, p.description())),

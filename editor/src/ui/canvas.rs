@@ -322,9 +322,11 @@ impl Canvas {
             self.draw_node(&painter, node, doc, selected == Some(node.id), is_new);
         }
 
-        // The cable being drawn, and where it would land.
+        // The cable being drawn, and where it would land (the last known pointer position:
+        // on release some backends report the pointer gone in the same frame).
         if let Some(wire) = self.wire.clone() {
-            let target = pointer.and_then(|p| self.snap_port(&nodes, p, !wire.fixed_is_output));
+            let pointer = pointer.or_else(|| ui.input(|i| i.pointer.latest_pos()));
+            let target = pointer.and_then(|p| self.snap_port(&nodes, p, wire.fixed_is_output));
             let fixed_pos = port_pos(&nodes, &self.view, &wire.fixed, wire.fixed_is_output);
             if let (Some(fixed), Some(p)) = (fixed_pos, pointer) {
                 let loose = target.as_ref().map_or(p, |(_, at)| *at);

@@ -87,12 +87,15 @@ pub fn show(ui: &mut Ui, session: &Session) -> Vec<BarAction> {
 
         if pending {
             let n = session.changes().len();
-            let text = format!("● {n} change{} pending", if n == 1 { "" } else { "s" });
+            let text = format!("{n} change{} pending", if n == 1 { "" } else { "s" });
+            dot(ui, theme::PENDING);
             ui.label(RichText::new(text).color(theme::PENDING).strong());
         } else if session.is_committing() {
-            ui.label(RichText::new("priming…").color(theme::PENDING));
+            dot(ui, theme::PENDING);
+            ui.label(RichText::new("commit sent, waiting for the engine").color(theme::PENDING));
         } else {
-            ui.label(RichText::new("✔ in sync: what you see plays").color(theme::TEXT_DIM));
+            dot(ui, theme::OK);
+            ui.label(RichText::new("in sync: what you see plays").color(theme::TEXT_DIM));
         }
     });
 
@@ -135,13 +138,13 @@ pub fn show(ui: &mut Ui, session: &Session) -> Vec<BarAction> {
             } => (
                 theme::OK,
                 format!(
-                    "✔ swapped{rev}: primed in {prime_ms:.2} ms, playing {latency_ms:.1} ms \
+                    "swapped{rev}: primed in {prime_ms:.2} ms, playing {latency_ms:.1} ms \
                      ({latency_samples} samples) after commit"
                 ),
             ),
             CommitOutcome::Rejected { reason } => (
                 theme::BAD,
-                format!("✖ rejected{rev}: {reason} (the previous patch plays on)"),
+                format!("rejected{rev}: {reason} (the previous patch plays on)"),
             ),
             CommitOutcome::Superseded => (
                 theme::TEXT_DIM,
@@ -149,7 +152,10 @@ pub fn show(ui: &mut Ui, session: &Session) -> Vec<BarAction> {
             ),
             CommitOutcome::Aborted => (theme::TEXT_DIM, format!("commit{rev} aborted")),
         };
-        ui.label(RichText::new(text).color(colour));
+        ui.horizontal(|ui| {
+            dot(ui, colour);
+            ui.label(RichText::new(text).color(colour));
+        });
     }
 
     if let Some(notice) = session.notice() {
@@ -159,10 +165,20 @@ pub fn show(ui: &mut Ui, session: &Session) -> Vec<BarAction> {
                 Notice::Info(text) => (theme::TEXT_DIM, text.clone()),
             };
             ui.label(RichText::new(text).color(colour));
-            if ui.small_button("✕").on_hover_text("dismiss").clicked() {
+            if ui
+                .small_button("Dismiss")
+                .on_hover_text("hide this message")
+                .clicked()
+            {
                 actions.push(BarAction::DismissNotice);
             }
         });
     }
     actions
+}
+
+/// A small coloured status dot.
+fn dot(ui: &mut Ui, colour: egui::Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 4.5, colour);
 }

@@ -149,7 +149,7 @@ impl MacrosPanel {
     fn mappings(&mut self, ui: &mut Ui, doc: &Document, actions: &mut Vec<MacroAction>) {
         let number = self.selected + 1;
         ui.horizontal(|ui| {
-            ui.label(RichText::new(format!("Macro {number} drives")).strong());
+            let label = ui.label(RichText::new(format!("Macro {number} drives")).strong());
             egui::ComboBox::from_id_salt("chronus-macro-select")
                 .selected_text(format!("M{number}"))
                 .width(60.0)
@@ -157,7 +157,9 @@ impl MacrosPanel {
                     for i in 0..MACRO_COUNT {
                         ui.selectable_value(&mut self.selected, i, format!("M{}", i + 1));
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
         });
         let mut any = false;
         for (index, m) in doc.macros.iter().enumerate() {
@@ -196,6 +198,7 @@ impl MacrosPanel {
         let targets = mappable_params(doc);
         ui.horizontal(|ui| {
             let before = self.target.clone();
+            let label = ui.label("map to");
             egui::ComboBox::from_id_salt("chronus-map-target")
                 .selected_text(if self.target.is_empty() {
                     "choose a param"
@@ -207,7 +210,9 @@ impl MacrosPanel {
                     for (t, _, _) in &targets {
                         ui.selectable_value(&mut self.target, t.clone(), t);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if self.target != before
                 && let Some((_, lo, hi)) = targets.iter().find(|(t, _, _)| *t == self.target)
             {
@@ -225,25 +230,30 @@ impl MacrosPanel {
                 format!(" {unit}")
             };
             let speed = 0.01 * (self.max - self.min).abs().max(1.0);
-            ui.label("from");
+            let label = ui.label("from");
             ui.add(
                 egui::DragValue::new(&mut self.min)
                     .speed(speed)
                     .suffix(suffix.clone()),
-            );
-            ui.label("to");
+            )
+            .labelled_by(label.id);
+            let label = ui.label("to");
             ui.add(
                 egui::DragValue::new(&mut self.max)
                     .speed(speed)
                     .suffix(suffix),
-            );
+            )
+            .labelled_by(label.id);
+            let label = ui.label("curve");
             egui::ComboBox::from_id_salt("chronus-map-curve")
                 .selected_text(self.curve.short())
                 .width(50.0)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.curve, Curve::Linear, "lin");
                     ui.selectable_value(&mut self.curve, Curve::Exponential, "exp");
-                });
+                })
+                .response
+                .labelled_by(label.id);
             let ready = !self.target.is_empty();
             if ui
                 .add_enabled(ready, egui::Button::new("Add mapping"))
