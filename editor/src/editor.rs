@@ -33,7 +33,9 @@ const METER_REFRESH_S: f32 = 1.0 / 30.0;
 /// let mut editor = PatchEditorUi::with_default_patch();
 /// let mut host = FakeHost::default();
 /// let ctx = egui::Context::default();
-/// let _ = ctx.run_ui(Default::default(), |ui| editor.ui(ui, &mut host));
+/// let mut output = ctx.run_ui(Default::default(), |ui| editor.ui(ui, &mut host));
+/// output.textures_delta.clear(); // a real backend uploads these
+/// assert!(!editor.session().is_pending());
 /// ```
 #[derive(Debug)]
 pub struct PatchEditorUi {
@@ -102,6 +104,11 @@ impl PatchEditorUi {
     /// The selected module.
     pub fn selected(&self) -> Option<&ModuleId> {
         self.selected.as_ref()
+    }
+
+    /// Selects a module (its params show in the inspector), or nothing.
+    pub fn select(&mut self, id: Option<ModuleId>) {
+        self.selected = id;
     }
 
     /// The patch to save with the project (what plays, with the current layout).

@@ -481,7 +481,11 @@ impl Session {
     /// Reads the engine status and follows it: which commit plays now, and the outcome
     /// of the commit in flight. Call once per frame.
     pub fn poll(&mut self, host: &mut dyn EditorHost) {
-        self.status = host.status();
+        let status = host.status();
+        if status == self.status && self.active_revision.is_some() {
+            return;
+        }
+        self.status = status;
         let playing = self.status.active_revision;
         match self.active_revision {
             None => self.active_revision = Some(playing),

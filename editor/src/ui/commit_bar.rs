@@ -7,6 +7,7 @@ use egui::{Button, RichText, Ui};
 
 use super::theme;
 use crate::host::CommitOutcome;
+use crate::model::diff::Change;
 use crate::model::session::{Notice, Session};
 
 /// What the user did in the bar.
@@ -101,18 +102,14 @@ pub fn show(ui: &mut Ui, session: &Session) -> Vec<BarAction> {
 
     if session.is_pending() {
         ui.horizontal_wrapped(|ui| {
-            ui.spacing_mut().item_spacing.x = 6.0;
+            ui.spacing_mut().item_spacing = egui::vec2(6.0, 4.0);
             for change in session.changes().iter().take(12) {
-                ui.label(
-                    RichText::new(change.to_string())
-                        .small()
-                        .color(theme::TEXT)
-                        .background_color(theme::SUNKEN),
-                );
+                chip(ui, change);
             }
             if session.changes().len() > 12 {
                 ui.label(
-                    RichText::new(format!("and {} more", session.changes().len() - 12)).small(),
+                    RichText::new(format!("and {} more", session.changes().len() - 12))
+                        .color(theme::TEXT_DIM),
                 );
             }
         });
@@ -175,6 +172,25 @@ pub fn show(ui: &mut Ui, session: &Session) -> Vec<BarAction> {
         });
     }
     actions
+}
+
+/// One pending change as a chip: additions green, removals red, param changes plain.
+fn chip(ui: &mut Ui, change: &Change) {
+    let colour = match change {
+        Change::ModuleAdded { .. } | Change::CableAdded(_) | Change::MappingAdded(_) => theme::OK,
+        Change::ModuleRemoved { .. } | Change::CableRemoved(_) | Change::MappingRemoved(_) => {
+            theme::BAD
+        }
+        Change::ParamChanged { .. } => theme::TEXT,
+    };
+    egui::Frame::new()
+        .fill(theme::SUNKEN)
+        .corner_radius(egui::CornerRadius::same(4))
+        .inner_margin(egui::Margin::symmetric(7, 2))
+        .stroke(egui::Stroke::new(1.0, colour.gamma_multiply(0.4)))
+        .show(ui, |ui| {
+            ui.label(RichText::new(change.to_string()).color(colour));
+        });
 }
 
 /// A small coloured status dot.

@@ -119,7 +119,7 @@ impl MetersPanel {
 fn level_colour(db: f32) -> Color32 {
     if db > -1.0 {
         theme::BAD
-    } else if db > -12.0 {
+    } else if db > -6.0 {
         theme::ACCENT
     } else {
         theme::OK
