@@ -494,3 +494,29 @@ fn delete_key_removes_the_selected_module() {
     assert!(h.query_by_label("filt1 (biquad)").is_none());
     h.get_by_label("- filt1 (biquad)");
 }
+
+#[test]
+fn the_canvas_pans_by_dragging_the_background_and_zooms_about_the_pointer() {
+    let mut h = harness();
+    let before = h.get_by_label("osc1 (sine)").rect();
+    let empty = before.center() - egui::vec2(0.0, 120.0); // above the row of boxes
+    drag(&mut h, empty, empty + egui::vec2(90.0, -40.0));
+    let panned = h.get_by_label("osc1 (sine)").rect();
+    assert!(
+        (panned.min - before.min - egui::vec2(90.0, -40.0)).length() < 1.0,
+        "{before:?} -> {panned:?}"
+    );
+    assert!((panned.width() - before.width()).abs() < 0.01);
+
+    let at = panned.center() - egui::vec2(0.0, 120.0);
+    h.hover_at(at);
+    h.run();
+    h.event(egui::Event::Zoom(1.5));
+    h.run();
+    let zoomed = h.get_by_label("osc1 (sine)").rect();
+    assert!((zoomed.width() / panned.width() - 1.5).abs() < 0.01);
+    // The canvas point under the pointer stays put.
+    let scale = |p: Pos2| at + (p - at) * 1.5;
+    assert!((zoomed.min - scale(panned.min)).length() < 1.0);
+    assert!(!editor(&h).session().is_pending(), "views are not edits");
+}

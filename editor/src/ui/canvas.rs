@@ -87,8 +87,11 @@ pub struct Canvas {
     fitted: bool,
     /// A cable being drawn.
     wire: Option<Wire>,
-    /// The box being dragged, and where it is (canvas units, unsnapped).
-    dragging: Option<(ModuleId, Position)>,
+    /// The box being dragged, where it was when grabbed (canvas units), and the press
+    /// point (screen), so it follows the pointer exactly.
+    dragging: Option<(ModuleId, Position, Pos2)>,
+    /// A background pan in progress: the view offset when it began and the press point.
+    panning: Option<(Vec2, Pos2)>,
     /// A message bubble.
     flash: Option<Flash>,
     /// The last pointer position over the canvas.
@@ -182,9 +185,21 @@ impl Canvas {
             self.last_pointer = Some(p);
         }
 
-        // Pan and zoom.
-        if bg.dragged() && self.wire.is_none() {
-            self.view.offset += bg.drag_delta();
+        // Pan (following the pointer from where it was pressed) and zoom.
+        let press = ui.input(|i| i.pointer.press_origin());
+        if bg.drag_started()
+            && let Some(origin) = press
+        {
+            self.panning = Some((self.view.offset, origin));
+        }
+        if bg.dragged()
+            && self.wire.is_none()
+            && let (Some((start, origin)), Some(p)) = (self.panning, pointer)
+        {
+            self.view.offset = start + (p - origin);
+        }
+        if bg.drag_stopped() {
+            self.panning = None;
         }
         if let Some(p) = pointer.filter(|p| rect.contains(*p)) {
             let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
@@ -252,18 +267,22 @@ impl Canvas {
             if resp.clicked() || resp.drag_started() {
                 actions.push(CanvasAction::Select(Some(node.id.clone())));
             }
-            if resp.drag_started() {
+            if resp.drag_started()
+                && let Some(origin) = press
+            {
                 let at = doc.patch.layout.get(node.id).copied().unwrap_or_default();
-                self.dragging = Some((node.id.clone(), at));
+                self.dragging = Some((node.id.clone(), at, origin));
             }
             if resp.dragged()
-                && let Some((id, at)) = &mut self.dragging
+                && let (Some((id, start, origin)), Some(p)) = (&self.dragging, pointer)
                 && id == node.id
             {
-                let d = resp.drag_delta() / self.view.zoom;
-                at.x += d.x;
-                at.y += d.y;
-                actions.push(CanvasAction::Move(id.clone(), snap(*at)));
+                let d = (p - *origin) / self.view.zoom;
+                let at = Position {
+                    x: start.x + d.x,
+                    y: start.y + d.y,
+                };
+                actions.push(CanvasAction::Move(id.clone(), snap(at)));
             }
             if resp.drag_stopped() {
                 self.dragging = None;
