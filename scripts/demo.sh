@@ -20,5 +20,5 @@ section "demo patch -> demo.wav"
   --notes "45@0:0.4,57@0.5:0.9,60@1:1.4,64@1.5:2.4v110,62@2.5:2.9,60@3:3.4,57@3.5:4.6v90"
 
 section "prototype Test 4, committed live while playing -> test4.wav"
-"$chronus" render examples/patches/00_empty.json --script examples/scripts/test4.json \
+"$chronus" render examples/scripts/empty.json --script examples/scripts/test4.json \
   --out test4.wav --seconds 4
