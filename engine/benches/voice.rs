@@ -1,1 +1,2 @@
+//! Placeholder until the voice benchmark lands.
 fn main() {}

@@ -52,9 +52,13 @@ impl Processor for SineProcessor {
         let gain = &io.params[GAIN];
         let inv_sr = 1.0 / f64::from(ctx.sample_rate);
         let out = &mut io.outputs[0];
-        for i in 0..ctx.frames {
-            out[i] = ((self.phase * TAU).sin() as f32) * gain.values[i];
-            self.phase += f64::from(freq.values[i]) * inv_sr;
+        for ((sample, &f), &g) in out[..ctx.frames]
+            .iter_mut()
+            .zip(&freq.values[..ctx.frames])
+            .zip(&gain.values[..ctx.frames])
+        {
+            *sample = ((self.phase * TAU).sin() as f32) * g;
+            self.phase += f64::from(f) * inv_sr;
             self.phase -= self.phase.floor();
         }
     }
