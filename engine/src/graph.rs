@@ -164,6 +164,11 @@ pub struct Graph {
     macro_map: MacroMap,
     /// Last value of every MIDI CC, 0..1 (mapping sources).
     cc: [f32; CC_COUNT],
+    /// Which macros have been set since build: a mapping drives its param only once
+    /// its source has been set; until then the patch's own value stands.
+    macro_touched: [bool; MACRO_COUNT],
+    /// Which CCs have been received since build (as `macro_touched`).
+    cc_touched: [bool; CC_COUNT],
 }
 
 impl Graph {
@@ -204,6 +209,8 @@ impl Graph {
             ramp_samples: (DEFAULT_RAMP_MS * 0.001 * sample_rate).round() as u32,
             macro_map: MacroMap::default(),
             cc: [0.0; CC_COUNT],
+            macro_touched: [false; MACRO_COUNT],
+            cc_touched: [false; CC_COUNT],
         };
         graph.fill_constant_params();
         graph
@@ -299,6 +306,7 @@ impl Graph {
             && !value.is_nan()
         {
             m.set_target(value.clamp(0.0, 1.0), ramp);
+            self.macro_touched[index] = true;
             self.apply_mappings(Source::Macro(index), ramp);
         }
     }
@@ -310,6 +318,7 @@ impl Graph {
             && !value.is_nan()
         {
             *v = value.clamp(0.0, 1.0);
+            self.cc_touched[usize::from(cc)] = true;
             self.apply_mappings(Source::Cc(cc), self.ramp_samples);
         }
     }
@@ -332,21 +341,24 @@ impl Graph {
         for (mine, theirs) in self.macros.iter_mut().zip(&other.macros) {
             mine.set_immediate(theirs.target());
         }
+        self.macro_touched = other.macro_touched;
         self.cc = other.cc;
+        self.cc_touched = other.cc_touched;
         self.bend = other.bend;
         self.update_pitch();
         self.apply_all_mappings(0);
     }
 
-    /// Installs the patch's mappings and sets their params from the current sources at
-    /// once. Control side (called by the compiler).
+    /// Installs the patch's mappings (their params move once a source is set). Control
+    /// side (called by the compiler).
     pub(crate) fn install_macro_map(&mut self, map: MacroMap) {
         self.macro_map = map;
         self.apply_all_mappings(0);
         self.fill_constant_params();
     }
 
-    /// Sets every mapped param from its source, gliding over `ramp` samples (0: at once).
+    /// Sets every mapped param from its source (if set since build), gliding over `ramp`
+    /// samples (0: at once).
     fn apply_all_mappings(&mut self, ramp: u32) {
         for index in 0..MACRO_COUNT {
             self.apply_mappings(Source::Macro(index), ramp);
@@ -356,12 +368,24 @@ impl Graph {
         }
     }
 
-    /// Sets the params mapped to `source` from its current value.
+    /// Sets the params mapped to `source` from its current value, if it has been set.
     fn apply_mappings(&mut self, source: Source, ramp: u32) {
-        let value = match source {
-            Source::Macro(i) => self.macros.get(i).map_or(0.0, Smoother::target),
-            Source::Cc(cc) => self.cc_value(cc),
+        let (touched, value) = match source {
+            Source::Macro(i) => (
+                self.macro_touched.get(i).copied().unwrap_or(false),
+                self.macros.get(i).map_or(0.0, Smoother::target),
+            ),
+            Source::Cc(cc) => (
+                self.cc_touched
+                    .get(usize::from(cc))
+                    .copied()
+                    .unwrap_or(false),
+                self.cc_value(cc),
+            ),
         };
+        if !touched {
+            return;
+        }
         let Graph {
             macro_map,
             param_slots,

@@ -18,6 +18,10 @@
 //! module of that id returns. Other mistakes (bad source number, unknown param, range
 //! outside the param's) are [`PatchError`]s with their JSON location.
 //!
+//! A mapped param keeps the patch's own value until its source is first set (a host
+//! macro moved, a CC received); from then on the source drives it. (The plugin sets all
+//! 16 macros when it starts, so there every macro mapping acts from the first sample.)
+//!
 //! Several mappings may share a source (one macro moves several params). When several
 //! mappings drive the same param, the source that moved last sets it.
 //!
@@ -471,9 +475,9 @@ mod tests {
         assert_eq!(g.macro_map().len(), 2, "the inactive mapping is left out");
         let freq = g.param_addr("osc1", "freq").unwrap();
         let gain = g.param_addr("osc1", "gain").unwrap();
-        // Built with every source at 0: mapped params sit at their mapping's min.
-        assert_eq!(g.param_value(freq), Some(220.0));
-        assert_eq!(g.param_value(gain), Some(0.0));
+        // No source set yet: the patch's own values stand.
+        assert_eq!(g.param_value(freq), Some(440.0));
+        assert_eq!(g.param_value(gain), Some(0.3));
         g.set_macro(0, 0.5);
         assert!((g.param_value(freq).unwrap() - 440.0).abs() < 1e-3);
         g.set_cc(1, 1.0);
@@ -613,8 +617,9 @@ mod tests {
         )
         .unwrap();
         let gain = g.param_addr("osc1", "gain").unwrap();
-        assert_eq!(g.param_value(gain), Some(0.0));
         let mut g = g;
+        g.set_macro(2, 0.0);
+        assert_eq!(g.param_value(gain), Some(0.0));
         g.set_macro(2, 1.0);
         assert_eq!(g.param_value(gain), Some(1.0));
     }

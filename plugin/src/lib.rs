@@ -56,33 +56,42 @@ impl Chronus {
 
     /// Builds the engine for `sample_rate` from the stored patch, replacing any running
     /// one, with the host's current macro values applied and all glides settled. If the
-    /// stored patch cannot run at this rate, falls back to the default patch and records
-    /// why. Control thread (`activate()`); allocates. Returns `false` only if not even the
-    /// default patch can run.
+    /// stored patch cannot run at this rate, falls back to the default patch (and records
+    /// why); if not even that runs, to silence. Control thread (`activate()`); allocates.
+    /// Returns whether a patch (the stored or the default one) is playing.
     pub fn prepare(&mut self, sample_rate: f32) -> bool {
         let store = &self.params.patch;
         store.detach();
         let doc = store.doc();
         let macros = self.params.macro_values();
-        let started = voice_engine::start(&doc.patch, sample_rate, doc.crossfade_ms, macros)
+        let start = |patch: &chronus_engine::Patch| {
+            voice_engine::start(patch, sample_rate, doc.crossfade_ms, macros)
+        };
+        let mut playing = true;
+        let started = start(&doc.patch)
             .or_else(|e| {
                 store
                     .fall_back_to_default(format!("the patch cannot run at {sample_rate} Hz: {e}"));
-                voice_engine::start(&store.patch(), sample_rate, doc.crossfade_ms, macros)
+                start(&store.patch())
+            })
+            .or_else(|e| {
+                nice_error!("Chronus: not even the default patch runs: {e}; playing silence");
+                playing = false;
+                start(&state::silent_patch())
             });
         match started {
             Ok((control, audio)) => {
                 // The previous audio half (if any) is dropped here, on this control thread.
                 self.engine = Some(audio);
                 store.attach(control);
-                true
             }
             Err(e) => {
-                nice_error!("Chronus: cannot start even the default patch: {e}");
+                nice_error!("Chronus: cannot start the engine: {e}");
                 self.engine = None;
-                false
+                playing = false;
             }
         }
+        playing
     }
 
     /// Renders one host buffer (any length, 0 included) into `left` and `right`,
@@ -193,7 +202,10 @@ impl Plugin for Chronus {
         buffer_config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.prepare(buffer_config.sample_rate)
+        // Always succeed: a host may go on calling process() after a failed activation
+        // (nice-plug then has no buffers set up), and silence is better than a crash.
+        self.prepare(buffer_config.sample_rate);
+        true
     }
 
     fn reset(&mut self) {

@@ -48,6 +48,19 @@ pub fn default_patch() -> Patch {
     Patch::from_json(DEFAULT_PATCH_JSON).expect("the embedded default patch parses")
 }
 
+/// A patch that plays silence: the last resort when not even the default patch runs.
+pub fn silent_patch() -> Patch {
+    Patch {
+        name: "silence".to_owned(),
+        modules: vec![chronus_engine::patch::ModuleSpec {
+            id: "out".into(),
+            kind: "output".to_owned(),
+            params: Default::default(),
+        }],
+        ..Patch::default()
+    }
+}
+
 /// What is saved: the patch and the settings that go with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

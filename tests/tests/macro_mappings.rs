@@ -1,6 +1,7 @@
-//! Macro and CC mappings measured on rendered sound: a macro mapped exponentially to an
-//! oscillator's frequency moves the pitch to the mapped value, with a glide and no click,
-//! at the sample the event lands on, whatever the host block size.
+//! Macro and CC mappings measured on rendered sound: until a source is set the patch's
+//! own value plays; a macro mapped exponentially to an oscillator's frequency then moves
+//! the pitch to the mapped value, with a glide and no click, at the sample the event lands
+//! on, whatever the host block size.
 
 use chronus_engine::render::{self, Event, TimedEvent};
 use chronus_tests::{graph, measure};
@@ -24,7 +25,7 @@ fn events() -> Vec<TimedEvent> {
             frame: 48_000,
             event: Event::Macro {
                 index: 0,
-                value: 0.5,
+                value: 0.75,
             },
         },
         TimedEvent {
@@ -41,19 +42,21 @@ fn a_macro_moves_the_mapped_pitch_exponentially() {
     let before = measure::frequency(&out.left[4_800..48_000], f64::from(SR), 50.0);
     let after = measure::frequency(&out.left[52_800..96_000], f64::from(SR), 50.0);
     assert!(
-        measure::cents(before, 220.0).abs() < 0.5,
-        "macro at 0: {before} Hz"
+        measure::cents(before, 440.0).abs() < 0.5,
+        "macro unset, the patch's value: {before} Hz"
     );
+    // 220 * 4^0.75 = 622.25 Hz.
+    let expected = 220.0 * 4f64.powf(0.75);
     assert!(
-        measure::cents(after, 440.0).abs() < 0.5,
-        "macro at 0.5: {after} Hz"
+        measure::cents(after, expected).abs() < 0.5,
+        "macro at 0.75: {after} Hz"
     );
-    // CC 1 at 1: level 0.1 -> 0.5.
-    let quiet = measure::peak(&out.left[60_000..96_000]);
-    let loud = measure::peak(&out.left[100_000..144_000]);
+    // CC 1 unset: the patch's gain 0.3; CC 1 at 1: 0.5.
+    let before_cc = measure::peak(&out.left[60_000..96_000]);
+    let after_cc = measure::peak(&out.left[100_000..144_000]);
     assert!(
-        (quiet - 0.1).abs() < 1e-3 && (loud - 0.5).abs() < 1e-3,
-        "{quiet} {loud}"
+        (before_cc - 0.3).abs() < 1e-3 && (after_cc - 0.5).abs() < 1e-3,
+        "{before_cc} {after_cc}"
     );
     // Smoothed: no step larger than a 0.5-amplitude 880 Hz sine's own.
     let limit = 0.5 * 2.0 * std::f64::consts::PI * 880.0 / f64::from(SR);
