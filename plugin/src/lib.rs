@@ -161,11 +161,13 @@ impl Chronus {
         }
     }
 
-    /// Returns to a clean start (host reset): takes a restored patch at once, settles
-    /// macro glides, clears every module's state and releases notes. Audio thread.
+    /// Returns to a clean start (host reset): takes a restored patch at once, sets the
+    /// host's current macro values without glide, clears every module's state and
+    /// releases notes. Audio thread.
     pub fn reset_engine(&mut self) {
+        let macros = self.params.macro_values();
         if let Some(engine) = self.engine.as_mut() {
-            engine.reset();
+            engine.reset(macros);
         }
     }
 }

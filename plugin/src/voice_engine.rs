@@ -142,7 +142,7 @@ pub fn start(
         macros,
         scratch: Box::new([[0.0; MAX_BLOCK_FRAMES]; 2]),
     };
-    audio.reset();
+    audio.reset(macros);
     Ok((control, audio))
 }
 
@@ -212,9 +212,10 @@ impl EngineAudio {
     }
 
     /// Returns to a clean start (host reset): takes the newest waiting graph at once (no
-    /// fade), ends any fade, applies the host's macros without glide and resets the graph.
-    /// Audio thread: no allocation.
-    pub fn reset(&mut self) {
+    /// fade), ends any fade, applies the host's current `macros` without glide and resets
+    /// the graph. Audio thread: no allocation.
+    pub fn reset(&mut self, macros: [f32; MACRO_COUNT]) {
+        self.macros = macros.map(|m| if m.is_nan() { 0.0 } else { m.clamp(0.0, 1.0) });
         if let Some(old) = self.fading.take() {
             self.send_back(old);
         }
