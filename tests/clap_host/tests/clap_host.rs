@@ -390,7 +390,7 @@ fn chronus_clap_in_a_clap_host() {
     let state = state_ext(&instance);
     let mut saved = Vec::new();
     state
-        .save(&mut instance.plugin_handle(), &mut saved)
+        .save(&instance.plugin_handle(), &mut saved)
         .expect("state saves");
     let text_state = String::from_utf8_lossy(&saved);
     assert!(text_state.contains("chronus-patch") && text_state.contains("macro16"));
@@ -402,7 +402,7 @@ fn chronus_clap_in_a_clap_host() {
         "cutoff moved the sound"
     );
     state
-        .load(&mut instance.plugin_handle(), &mut Cursor::new(&saved))
+        .load(&instance.plugin_handle(), &mut Cursor::new(&saved))
         .expect("state loads");
     pump(&mut instance);
     processor.reset();
