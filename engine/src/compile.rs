@@ -7,6 +7,7 @@ pub mod order;
 
 use crate::error::{CompileError, PatchError};
 use crate::graph::{Gather, Graph, Node, ParamSlot, Tap};
+use crate::macros::MacroMap;
 use crate::module::BuildContext;
 use crate::modules::output;
 use crate::patch::validate::{Dest, Resolved, Sink, validate};
@@ -143,7 +144,9 @@ pub fn compile_resolved(resolved: &Resolved, sample_rate: f32) -> Result<Graph, 
         Sink::Module { module, output } => Tap::Module(nodes[module].outputs.start + output),
     };
 
-    Ok(Graph::assemble(
+    let param_start: Vec<usize> = nodes.iter().map(|n| n.params.start).collect();
+    let macro_map = MacroMap::build(&resolved.macros, &param_start);
+    let mut graph = Graph::assemble(
         sample_rate,
         resolved.modules.iter().map(|m| m.id.clone()).collect(),
         resolved.modules.iter().map(|m| m.kind).collect(),
@@ -154,5 +157,7 @@ pub fn compile_resolved(resolved: &Resolved, sample_rate: f32) -> Result<Graph, 
         param_slots,
         gathers,
         tap,
-    ))
+    );
+    graph.install_macro_map(macro_map);
+    Ok(graph)
 }

@@ -226,6 +226,45 @@ pub enum PatchError {
         /// The limit.
         max: usize,
     },
+    /// Too many macro mappings.
+    #[error("too many macro mappings: {count} (at most {max})")]
+    TooManyMappings {
+        /// How many.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A macro mapping without exactly one valid source.
+    #[error(
+        "{at}: a mapping needs exactly one source, `\"macro\": 1..16` or `\"cc\": 0..127` \
+         (got macro {}, cc {})",
+        opt_text(.macro_number),
+        opt_text(.cc)
+    )]
+    BadMappingSource {
+        /// JSON location (`macros[2]`).
+        at: String,
+        /// The `macro` given, if any.
+        macro_number: Option<u32>,
+        /// The `cc` given, if any.
+        cc: Option<u32>,
+    },
+    /// A macro mapping's target is not written `module.param`.
+    #[error("{at}: mapping target `{target}` must be written `module.param`")]
+    BadMappingTarget {
+        /// JSON location (`macros[2].target`).
+        at: String,
+        /// What was given.
+        target: String,
+    },
+    /// A macro mapping's `min`/`max` cannot be used.
+    #[error("{at}: {reason}")]
+    BadMappingRange {
+        /// JSON location (`macros[2].min`).
+        at: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Delay memory over the limit.
     #[error("delay memory {bytes} bytes at {sample_rate} Hz exceeds the limit of {max} bytes")]
     MemoryLimit {
@@ -236,6 +275,10 @@ pub enum PatchError {
         /// The limit.
         max: usize,
     },
+}
+
+fn opt_text(v: &Option<u32>) -> String {
+    v.map_or_else(|| "none".to_owned(), |v| v.to_string())
 }
 
 fn id_list(ids: &[ModuleId]) -> String {

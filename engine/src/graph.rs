@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 use crate::compile::order::Step;
+use crate::macros::{CC_COUNT, MacroMap, Source};
 use crate::module::{
     Block, KindSpec, MACRO_COUNT, MAX_BLOCK_FRAMES, Modulation, ParamBlock, ProcContext, ProcIo,
     Processor, SILENT_BLOCK, VoiceState,
@@ -159,6 +160,15 @@ pub struct Graph {
     macro_constant: [bool; MACRO_COUNT],
     /// Glide time for param and macro changes.
     ramp_samples: u32,
+    /// The patch's active macro/CC mappings (see [`crate::macros`]).
+    macro_map: MacroMap,
+    /// Last value of every MIDI CC, 0..1 (mapping sources).
+    cc: [f32; CC_COUNT],
+    /// Which macros have been set since build: a mapping drives its param only once
+    /// its source has been set; until then the patch's own value stands.
+    macro_touched: [bool; MACRO_COUNT],
+    /// Which CCs have been received since build (as `macro_touched`).
+    cc_touched: [bool; CC_COUNT],
 }
 
 impl Graph {
@@ -197,6 +207,10 @@ impl Graph {
             macro_blocks: Box::new([SILENT_BLOCK; MACRO_COUNT]),
             macro_constant: [true; MACRO_COUNT],
             ramp_samples: (DEFAULT_RAMP_MS * 0.001 * sample_rate).round() as u32,
+            macro_map: MacroMap::default(),
+            cc: [0.0; CC_COUNT],
+            macro_touched: [false; MACRO_COUNT],
+            cc_touched: [false; CC_COUNT],
         };
         graph.fill_constant_params();
         graph
@@ -264,14 +278,7 @@ impl Graph {
     /// Sets a param; it glides there over the smoothing time (choices jump). Values
     /// outside the range are clamped; NaN is ignored. Audio thread safe.
     pub fn set_param(&mut self, addr: ParamAddr, value: f32) {
-        let ramp = self.ramp_samples;
-        if let Some(slot) = self.param_slots.get_mut(addr.0 as usize)
-            && !value.is_nan()
-        {
-            let v = value.clamp(slot.min, slot.max);
-            slot.smoother
-                .set_target(v, if slot.stepped { 0 } else { ramp });
-        }
+        set_slot(&mut self.param_slots, addr, value, self.ramp_samples);
     }
 
     /// Sets a param with no glide. Audio thread safe.
@@ -292,13 +299,101 @@ impl Graph {
 
     /// Sets host macro `index` (0-based) to `value` (clamped to 0..1), smoothed.
     /// Audio thread safe.
+    /// The params it is mapped to (see [`crate::macros`]) glide to their mapped values.
     pub fn set_macro(&mut self, index: usize, value: f32) {
         let ramp = self.ramp_samples;
         if let Some(m) = self.macros.get_mut(index)
             && !value.is_nan()
         {
             m.set_target(value.clamp(0.0, 1.0), ramp);
+            self.macro_touched[index] = true;
+            self.apply_mappings(Source::Macro(index), ramp);
         }
+    }
+
+    /// Sets MIDI CC `cc` to `value` (clamped to 0..1); the params it is mapped to glide
+    /// to their mapped values. Audio thread safe.
+    pub fn set_cc(&mut self, cc: u8, value: f32) {
+        if let Some(v) = self.cc.get_mut(usize::from(cc))
+            && !value.is_nan()
+        {
+            *v = value.clamp(0.0, 1.0);
+            self.cc_touched[usize::from(cc)] = true;
+            self.apply_mappings(Source::Cc(cc), self.ramp_samples);
+        }
+    }
+
+    /// The last value of MIDI CC `cc` (0 until set).
+    pub fn cc_value(&self, cc: u8) -> f32 {
+        self.cc.get(usize::from(cc)).copied().unwrap_or(0.0)
+    }
+
+    /// The active macro/CC mappings.
+    pub fn macro_map(&self) -> &MacroMap {
+        &self.macro_map
+    }
+
+    /// Takes over `other`'s live controls without a glide: macro values, CC values and
+    /// pitch bend, with the params they are mapped to. For a graph about to replace
+    /// `other` (state restore, hot swap priming), so mapped params start where the old
+    /// graph's are. Audio thread safe (no allocation).
+    pub fn copy_controls_from(&mut self, other: &Graph) {
+        for (mine, theirs) in self.macros.iter_mut().zip(&other.macros) {
+            mine.set_immediate(theirs.target());
+        }
+        self.macro_touched = other.macro_touched;
+        self.cc = other.cc;
+        self.cc_touched = other.cc_touched;
+        self.bend = other.bend;
+        self.update_pitch();
+        self.apply_all_mappings(0);
+    }
+
+    /// Installs the patch's mappings (their params move once a source is set). Control
+    /// side (called by the compiler).
+    pub(crate) fn install_macro_map(&mut self, map: MacroMap) {
+        self.macro_map = map;
+        self.apply_all_mappings(0);
+        self.fill_constant_params();
+    }
+
+    /// Sets every mapped param from its source (if set since build), gliding over `ramp`
+    /// samples (0: at once).
+    fn apply_all_mappings(&mut self, ramp: u32) {
+        for index in 0..MACRO_COUNT {
+            self.apply_mappings(Source::Macro(index), ramp);
+        }
+        for cc in 0..CC_COUNT as u8 {
+            self.apply_mappings(Source::Cc(cc), ramp);
+        }
+    }
+
+    /// Sets the params mapped to `source` from its current value, if it has been set.
+    fn apply_mappings(&mut self, source: Source, ramp: u32) {
+        let (touched, value) = match source {
+            Source::Macro(i) => (
+                self.macro_touched.get(i).copied().unwrap_or(false),
+                self.macros.get(i).map_or(0.0, Smoother::target),
+            ),
+            Source::Cc(cc) => (
+                self.cc_touched
+                    .get(usize::from(cc))
+                    .copied()
+                    .unwrap_or(false),
+                self.cc_value(cc),
+            ),
+        };
+        if !touched {
+            return;
+        }
+        let Graph {
+            macro_map,
+            param_slots,
+            ..
+        } = self;
+        macro_map.apply(source, value, |addr, v| {
+            set_slot(param_slots, addr, v, ramp)
+        });
     }
 
     /// The current (smoothed target) value of host macro `index`.
@@ -536,6 +631,23 @@ impl Graph {
         }
         self.clock += frames as u64;
         self.voice.trigger = false;
+    }
+}
+
+/// Sets one param slot's target (clamped; NaN ignored), gliding over `ramp` samples
+/// unless the param is stepped or `ramp` is 0.
+#[inline]
+fn set_slot(slots: &mut [ParamSlot], addr: ParamAddr, value: f32, ramp: u32) {
+    if let Some(slot) = slots.get_mut(addr.0 as usize)
+        && !value.is_nan()
+    {
+        let v = value.clamp(slot.min, slot.max);
+        if ramp == 0 {
+            slot.smoother.set_immediate(v);
+        } else {
+            slot.smoother
+                .set_target(v, if slot.stepped { 0 } else { ramp });
+        }
     }
 }
 

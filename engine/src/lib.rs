@@ -8,6 +8,7 @@
 pub mod compile;
 pub mod error;
 pub mod graph;
+pub mod macros;
 pub mod module;
 pub mod modules;
 pub mod patch;

@@ -14,6 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::PatchError;
+use crate::macros::MacroMapping;
 
 /// The patch format this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -43,6 +44,10 @@ pub struct Patch {
     /// The cables.
     #[serde(default)]
     pub connections: Vec<Connection>,
+    /// Host macro and MIDI CC mappings onto module params (see [`crate::macros`]);
+    /// omitted from the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub macros: Vec<MacroMapping>,
     /// Where the editor draws each module (canvas units). Layout only: it has no effect
     /// on the sound, the compiler ignores it, and modules without an entry are placed
     /// automatically. Omitted from the JSON when empty.
@@ -69,6 +74,7 @@ impl Default for Patch {
             modules: Vec::new(),
             connections: Vec::new(),
             layout: BTreeMap::new(),
+            macros: Vec::new(),
         }
     }
 }

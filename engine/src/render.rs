@@ -48,6 +48,13 @@ pub enum Event {
         /// Semitones.
         semitones: f32,
     },
+    /// A MIDI continuous controller moves (mapping source, see [`crate::macros`]).
+    Cc {
+        /// Controller number, 0..127 (1 = mod wheel).
+        cc: u8,
+        /// 0..1.
+        value: f32,
+    },
 }
 
 /// An event and the frame it happens at.
@@ -76,6 +83,7 @@ impl Player for Graph {
             Event::Gate { module, on } => self.set_gate(module, on),
             Event::Macro { index, value } => self.set_macro(index, value),
             Event::PitchBend { semitones } => self.set_pitch_bend(semitones),
+            Event::Cc { cc, value } => self.set_cc(cc, value),
         }
     }
 

@@ -128,7 +128,8 @@ impl PatchEditor {
         Ok(())
     }
 
-    /// Renames a module, rewriting every connection to and from it.
+    /// Renames a module, rewriting every connection to and from it and every macro
+    /// mapping that targets it.
     ///
     /// # Errors
     /// [`EditError::NoSuchModule`], or the new id is taken or invalid.
@@ -148,6 +149,11 @@ impl PatchEditor {
                 if end.module.as_str() == id {
                     end.module = new.clone();
                 }
+            }
+        }
+        for m in &mut self.pending.macros {
+            if m.target.module.as_str() == id {
+                m.target.module = new.clone();
             }
         }
         if let Some(g) = self.gates.remove(&ModuleId::from(id)) {

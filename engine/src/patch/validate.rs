@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::{MAX_CONNECTIONS, MAX_ID_LEN, MAX_MODULES, ModuleId, ModuleSpec, ParamValue, Patch};
 use crate::compile::order::{self, Step};
 use crate::error::{PatchError, PatchErrors};
+use crate::macros::{self, ResolvedMapping};
 use crate::module::{KindSpec, Modulation, Unit};
 use crate::modules;
 
@@ -26,6 +27,9 @@ pub struct Resolved {
     pub sink: Sink,
     /// Processing order.
     pub order: Vec<Step>,
+    /// Macro and CC mappings, in patch order (inactive ones included, see
+    /// [`crate::macros`]).
+    pub macros: Vec<ResolvedMapping>,
 }
 
 /// One module, resolved.
@@ -127,6 +131,8 @@ pub fn validate(patch: &Patch) -> Result<Resolved, PatchErrors> {
             }
         }
     }
+
+    let mappings = macros::resolve(patch, &index_of, &modules, &broken, &mut errors);
 
     let mut connections = Vec::with_capacity(patch.connections.len());
     let mut driven: BTreeMap<(usize, Dest), usize> = BTreeMap::new();
@@ -241,6 +247,7 @@ pub fn validate(patch: &Patch) -> Result<Resolved, PatchErrors> {
         connections,
         sink,
         order,
+        macros: mappings,
     })
 }
 

@@ -1,0 +1,1 @@
+//! Nothing here: the CLAP host test is tests/clap_host/tests/clap_host.rs.
