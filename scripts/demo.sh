@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's main job: builds Chronus, renders the demo patch to demo.wav, and plays the
+# The README's main job: builds the Chronus plugin bundles (VST3 + CLAP), renders the demo patch to demo.wav, and plays the
 # prototype's "Test 4" multi-commit sequence (sine, then + adsr, then + biquad) through the
 # hot-swap engine to test4.wav, printing what happened at every commit.
 # Needs only the Rust toolchain.
@@ -8,7 +8,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 section() { printf '\n==== %s ====\n' "$*"; }
 
-section "build (release)"
+section "plugin bundles (release): Chronus.vst3 and Chronus.clap"
+cargo xtask bundle chronus --release
+bundled="${CARGO_TARGET_DIR:-target}/bundled"
+echo "bundles in $bundled: copy Chronus.vst3 to ~/.vst3 and Chronus.clap to ~/.clap to use them in a DAW"
+
+section "build the chronus CLI (release)"
 cargo build --release --locked -p chronus-cli
 chronus=target/release/chronus
 if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then

@@ -413,6 +413,9 @@ impl Player for EngineAudio {
                 self.for_each_graph(|p| p.graph.set_macro(index, value));
                 self.publish_macro(index);
             }
+            Event::Cc { cc, value } => {
+                self.for_each_graph(|p| p.graph.set_cc(cc, value));
+            }
             Event::Param { addr, value } => {
                 if let Some(p) = self.slots[self.active].as_deref_mut() {
                     p.graph.set_param(addr, value);
