@@ -1,1 +1,287 @@
-fn main() {}
+//! Per-sample cost of two Chronus voices against the same patches built in fundsp.
+//!
+//! (a) the prototype's full chain: sine -> adsr -> biquad lowpass (2000 Hz, q 1), gate held.
+//! (b) a voice: saw -> svf lowpass -> vca <- adsr, an lfo sweeping the svf cutoff.
+//!
+//! Both engines run at 48 kHz in 64-frame blocks, produce stereo (the same mono signal on
+//! both sides, as Chronus' `output` module does) and every block's output goes through
+//! `black_box`. Criterion measures each side in its own group; then a short interleaved
+//! `Instant` run prints ns/sample for both and the ratio Chronus / fundsp (target <= 0.8).
+//!
+//! fundsp equivalents (fundsp 0.23, f32 audio path):
+//! - sine: `sine_hz::<f64>` (f64 phase, like Chronus' sine) times gain;
+//! - adsr: `adsr_live` fed `dc(1.0) - impulse()` (gate opened at sample 1, held open);
+//! - biquad lowpass: `Biquad` with `BiquadCoefs::lowpass` (the RBJ cookbook lowpass, the
+//!   same design as Chronus' biquad), fixed coefficients since nothing modulates it;
+//! - saw: `saw()` (fundsp's band-limited wavetable saw) at a constant frequency;
+//! - svf lowpass: `lowpass()` (fundsp's TPT SVF, cutoff and Q as inputs);
+//! - lfo: `lfo(|t| ...)` computing `cutoff * 2^(depth * sin(2 pi rate t))`, the same curve
+//!   Chronus makes from a sine lfo into a V/oct cutoff port;
+//! - vca: `*` (product of the filtered saw and the adsr).
+//!
+//! Runs only under `cargo bench -p chronus-engine --bench voice` (a few seconds); CI only
+//! compiles it (clippy --all-targets). Single-threaded, no audio thread involved.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use chronus_engine::{Graph, MAX_BLOCK_FRAMES, Patch, compile};
+use criterion::{Criterion, Throughput};
+use fundsp::prelude::*;
+
+/// The sample rate both engines run at.
+const SAMPLE_RATE: f32 = 48_000.0;
+/// Frames per `process` call on both sides.
+const BLOCK: usize = MAX_BLOCK_FRAMES;
+/// Samples per criterion iteration (64 blocks).
+const SAMPLES_PER_ITER: usize = BLOCK * 64;
+/// Samples per timed round of the summary (one second of audio).
+const SAMPLES_PER_ROUND: usize = 48_000 / BLOCK * BLOCK;
+/// Timed rounds per side in the summary (interleaved; the fastest round counts).
+const ROUNDS: usize = 25;
+/// Samples rendered before timing, so envelopes sit in sustain and caches are warm.
+const WARM_UP_SAMPLES: usize = 48_000 / BLOCK * BLOCK / 4;
+/// The ratio the issue asks for.
+const TARGET_RATIO: f64 = 0.8;
+
+/// (a) The prototype's full chain, as in the issue's example patch.
+const CHAIN_A: &str = r#"{ "format": 1, "name": "full chain",
+  "modules": [
+    { "id": "osc1", "kind": "simple_sine", "params": { "freq": 440.0, "gain": 0.2 } },
+    { "id": "env1", "kind": "adsr", "params": { "attack": 10, "decay": 50, "sustain": 0.7, "release": 200 } },
+    { "id": "filt1", "kind": "biquad_filter", "params": { "cutoff": 2000, "q": 1.0 } },
+    { "id": "out", "kind": "output" } ],
+  "connections": [
+    { "from": "osc1.out", "to": "env1.in" }, { "from": "env1.out", "to": "filt1.in" },
+    { "from": "filt1.out", "to": "out.in" } ] }"#;
+
+/// (b) A subtractive voice with an lfo on the filter cutoff (one octave each way, 2 Hz).
+const VOICE_B: &str = r#"{ "format": 1, "name": "voice",
+  "modules": [
+    { "id": "osc", "kind": "saw", "params": { "freq": 110.0, "gain": 0.5 } },
+    { "id": "lfo", "kind": "lfo", "params": { "rate": 2.0 } },
+    { "id": "filt", "kind": "svf", "params": { "cutoff": 1000.0, "q": 2.0 } },
+    { "id": "env", "kind": "adsr", "params": { "attack": 5, "decay": 100, "sustain": 0.6, "release": 300 } },
+    { "id": "amp", "kind": "vca" },
+    { "id": "out", "kind": "output" } ],
+  "connections": [
+    { "from": "osc.out", "to": "filt.in" },
+    { "from": "lfo.out", "to": "filt.cutoff" },
+    { "from": "filt.lp", "to": "amp.in" },
+    { "from": "env.out", "to": "amp.cv" },
+    { "from": "amp.out", "to": "out.in" } ] }"#;
+
+/// Compiles patch JSON at the bench rate and holds the gate of `adsr` module `env` open.
+fn chronus(json: &str, env: &str) -> Graph {
+    let patch = Patch::from_json(json).unwrap_or_else(|e| panic!("patch JSON: {e}"));
+    let mut graph =
+        compile::compile(&patch, SAMPLE_RATE).unwrap_or_else(|e| panic!("compile: {e}"));
+    let env = graph.module_index(env).expect("the patch has its adsr");
+    graph.set_gate(env, true);
+    graph
+}
+
+/// The Chronus side: a graph and its stereo output block.
+struct ChronusVoice {
+    graph: Graph,
+    left: [f32; BLOCK],
+    right: [f32; BLOCK],
+}
+
+impl ChronusVoice {
+    fn new(json: &str, env: &str) -> Self {
+        Self {
+            graph: chronus(json, env),
+            left: [0.0; BLOCK],
+            right: [0.0; BLOCK],
+        }
+    }
+
+    /// Renders `samples` (a multiple of [`BLOCK`]) in 64-frame calls; returns the sum of
+    /// squares of the left side (so callers can check both engines make the same sound).
+    #[inline(never)]
+    fn run(&mut self, samples: usize) -> f64 {
+        let mut energy = 0.0;
+        for _ in 0..samples / BLOCK {
+            self.graph
+                .process([&[], &[]], [&mut self.left, &mut self.right]);
+            black_box((&self.left, &self.right));
+            energy += f64::from(self.left[0] * self.left[0]);
+        }
+        energy
+    }
+}
+
+/// The fundsp side: a statically typed unit (no dynamic dispatch inside) and its buffers.
+struct FundspVoice<X: AudioNode<Inputs = U0, Outputs = U2>> {
+    unit: An<X>,
+    output: BufferArray<U2>,
+}
+
+impl<X: AudioNode<Inputs = U0, Outputs = U2>> FundspVoice<X> {
+    fn new(mut unit: An<X>) -> Self {
+        unit.set_sample_rate(f64::from(SAMPLE_RATE));
+        unit.allocate();
+        Self {
+            unit,
+            output: BufferArray::new(),
+        }
+    }
+
+    /// Renders `samples` (a multiple of [`BLOCK`]) in 64-frame `process` calls, the
+    /// fastest way fundsp offers (block processing, SIMD where its nodes have it).
+    #[inline(never)]
+    fn run(&mut self, samples: usize) -> f64 {
+        let mut energy = 0.0;
+        let input = BufferRef::empty();
+        for _ in 0..samples / BLOCK {
+            self.unit
+                .process(BLOCK, &input, &mut self.output.buffer_mut());
+            black_box((self.output.channel(0), self.output.channel(1)));
+            let first = self.output.at_f32(0, 0);
+            energy += f64::from(first * first);
+        }
+        energy
+    }
+}
+
+/// A gate that opens after the first sample and stays open: `adsr_live` starts its attack
+/// on a rising edge, so a plain `dc(1.0)` would never trigger it.
+fn gate() -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
+    dc(1.0) - impulse::<U1>()
+}
+
+/// (a) in fundsp.
+fn fundsp_chain_a() -> FundspVoice<impl AudioNode<Inputs = U0, Outputs = U2>> {
+    let lowpass = An(Biquad::with_coefs(BiquadCoefs::lowpass(
+        SAMPLE_RATE,
+        2000.0,
+        1.0,
+    )));
+    let sine = sine_hz::<f64>(440.0) * 0.2;
+    let env = gate() >> adsr_live(0.010, 0.050, 0.7, 0.200);
+    FundspVoice::new((sine * env) >> lowpass >> split::<U2>())
+}
+
+/// (b) in fundsp.
+fn fundsp_voice_b() -> FundspVoice<impl AudioNode<Inputs = U0, Outputs = U2>> {
+    let osc = saw_hz(110.0) * 0.5;
+    let cutoff = lfo(|t: f32| 1000.0 * exp2(sin_hz(2.0, t)));
+    let filt = (osc | cutoff | dc(2.0)) >> lowpass::<f32>();
+    let env = gate() >> adsr_live(0.005, 0.100, 0.6, 0.300);
+    FundspVoice::new((filt * env) >> split::<U2>())
+}
+
+/// Registers one criterion group: the same case in both engines.
+fn bench_case<X: AudioNode<Inputs = U0, Outputs = U2>>(
+    c: &mut Criterion,
+    name: &str,
+    chronus: &mut ChronusVoice,
+    fundsp: &mut FundspVoice<X>,
+) {
+    let mut group = c.benchmark_group(name);
+    group
+        .throughput(Throughput::Elements(SAMPLES_PER_ITER as u64))
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    group.bench_function("chronus", |b| b.iter(|| chronus.run(SAMPLES_PER_ITER)));
+    group.bench_function("fundsp", |b| b.iter(|| fundsp.run(SAMPLES_PER_ITER)));
+    group.finish();
+}
+
+/// One side's figures from the summary run.
+struct Timing {
+    /// Fastest round, nanoseconds per sample.
+    best_ns: f64,
+    /// Median round, nanoseconds per sample.
+    median_ns: f64,
+    /// RMS of the left output over the first timed round.
+    rms: f64,
+}
+
+/// Times `run` over [`ROUNDS`] rounds of [`SAMPLES_PER_ROUND`], interleaved with `other`
+/// so both sides see the same machine load.
+fn interleaved(
+    mut a: impl FnMut(usize) -> f64,
+    mut b: impl FnMut(usize) -> f64,
+) -> (Timing, Timing) {
+    a(WARM_UP_SAMPLES);
+    b(WARM_UP_SAMPLES);
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    let (mut ea, mut eb) = (None, None);
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let e = a(SAMPLES_PER_ROUND);
+        ta.push(start.elapsed().as_nanos() as f64 / SAMPLES_PER_ROUND as f64);
+        ea.get_or_insert(e);
+        let start = Instant::now();
+        let e = b(SAMPLES_PER_ROUND);
+        tb.push(start.elapsed().as_nanos() as f64 / SAMPLES_PER_ROUND as f64);
+        eb.get_or_insert(e);
+    }
+    let blocks = (SAMPLES_PER_ROUND / BLOCK) as f64;
+    let timing = |mut t: Vec<f64>, e: Option<f64>| {
+        t.sort_by(f64::total_cmp);
+        Timing {
+            best_ns: t[0],
+            median_ns: t[t.len() / 2],
+            rms: (e.unwrap_or(0.0) / blocks).sqrt(),
+        }
+    };
+    (timing(ta, ea), timing(tb, eb))
+}
+
+/// Prints one case's line of the summary.
+fn report(label: &str, chronus: &Timing, fundsp: &Timing) {
+    let ratio = chronus.best_ns / fundsp.best_ns;
+    let verdict = if ratio <= TARGET_RATIO {
+        "meets"
+    } else {
+        "misses"
+    };
+    println!(
+        "{label}: chronus {:.2} ns/sample (median {:.2}), fundsp {:.2} ns/sample (median {:.2}); \
+         output rms {:.4} vs {:.4}",
+        chronus.best_ns,
+        chronus.median_ns,
+        fundsp.best_ns,
+        fundsp.median_ns,
+        chronus.rms,
+        fundsp.rms,
+    );
+    println!("ratio {label}: {ratio:.2} ({verdict} the target <= {TARGET_RATIO})");
+    if chronus.rms < 1e-4 {
+        println!("warning {label}: chronus output is silent (a module still a stub?)");
+    }
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    let mut a_chronus = ChronusVoice::new(CHAIN_A, "env1");
+    let mut a_fundsp = fundsp_chain_a();
+    let mut b_chronus = ChronusVoice::new(VOICE_B, "env");
+    let mut b_fundsp = fundsp_voice_b();
+
+    bench_case(
+        &mut criterion,
+        "a_sine_adsr_biquad",
+        &mut a_chronus,
+        &mut a_fundsp,
+    );
+    bench_case(
+        &mut criterion,
+        "b_saw_svf_vca_adsr_lfo",
+        &mut b_chronus,
+        &mut b_fundsp,
+    );
+    criterion.final_summary();
+
+    println!(
+        "\nsummary: {ROUNDS} interleaved rounds of {SAMPLES_PER_ROUND} samples, 48 kHz, {BLOCK}-frame blocks, fastest round"
+    );
+    let (c, f) = interleaved(|n| a_chronus.run(n), |n| a_fundsp.run(n));
+    report("(a)", &c, &f);
+    let (c, f) = interleaved(|n| b_chronus.run(n), |n| b_fundsp.run(n));
+    report("(b)", &c, &f);
+}
