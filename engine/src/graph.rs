@@ -538,7 +538,7 @@ fn fill_smoothed(smoother: &mut Smoother, block: &mut Block, frames: usize, cons
         *constant = true;
     } else {
         for v in &mut block[..frames] {
-            *v = smoother.next();
+            *v = smoother.advance();
         }
         *constant = false;
     }
@@ -565,15 +565,13 @@ fn fill_params(
                 let (min, max) = (slot.min, slot.max);
                 match slot.modulation {
                     Modulation::VoltPerOctave => {
-                        for i in 0..frames {
-                            let v = slot.smoother.next() * (m[i] * gain).exp2();
-                            block.values[i] = v.clamp(min, max);
+                        for (value, &cv) in block.values[..frames].iter_mut().zip(&m[..frames]) {
+                            *value = (slot.smoother.advance() * (cv * gain).exp2()).clamp(min, max);
                         }
                     }
                     Modulation::Additive | Modulation::None => {
-                        for i in 0..frames {
-                            let v = slot.smoother.next() + m[i] * gain;
-                            block.values[i] = v.clamp(min, max);
+                        for (value, &cv) in block.values[..frames].iter_mut().zip(&m[..frames]) {
+                            *value = (slot.smoother.advance() + cv * gain).clamp(min, max);
                         }
                     }
                 }

@@ -57,7 +57,7 @@ impl Smoother {
 
     /// The value for this sample; advances the ramp.
     #[inline]
-    pub fn next(&mut self) -> f32 {
+    pub fn advance(&mut self) -> f32 {
         let v = self.current;
         if self.remaining > 0 {
             self.remaining -= 1;
@@ -97,7 +97,7 @@ mod tests {
     fn ramps_linearly_and_settles_exactly() {
         let mut s = Smoother::new(0.0);
         s.set_target(1.0, 4);
-        let v: Vec<f32> = (0..6).map(|_| s.next()).collect();
+        let v: Vec<f32> = (0..6).map(|_| s.advance()).collect();
         assert_eq!(v, [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]);
         assert!(s.is_settled());
     }
@@ -106,11 +106,11 @@ mod tests {
     fn retarget_mid_ramp_starts_from_current_value() {
         let mut s = Smoother::new(0.0);
         s.set_target(1.0, 4);
-        s.next();
-        s.next();
+        s.advance();
+        s.advance();
         s.set_target(0.0, 2);
-        assert_eq!(s.next(), 0.5);
-        assert_eq!(s.next(), 0.25);
-        assert_eq!(s.next(), 0.0);
+        assert_eq!(s.advance(), 0.5);
+        assert_eq!(s.advance(), 0.25);
+        assert_eq!(s.advance(), 0.0);
     }
 }

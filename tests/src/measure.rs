@@ -43,6 +43,15 @@ pub fn max_step_at(x: &[f32]) -> (usize, f64) {
         )
 }
 
+/// Index of the first sample at or after `from` for which `pred` holds (`None` if none):
+/// times an event in a render, such as an envelope reaching its peak or a glide arriving.
+pub fn first_index(x: &[f32], from: usize, pred: impl Fn(f32) -> bool) -> Option<usize> {
+    x.get(from..)?
+        .iter()
+        .position(|&s| pred(s))
+        .map(|i| i + from)
+}
+
 /// Whether every sample is finite.
 pub fn all_finite(x: &[f32]) -> bool {
     x.iter().all(|s| s.is_finite())
@@ -85,6 +94,22 @@ pub fn tone(x: &[f32], sample_rate: f64, freq: f64) -> Complex<f64> {
 /// Amplitude of `freq` in `x` (see [`tone`]).
 pub fn magnitude_at(x: &[f32], sample_rate: f64, freq: f64) -> f64 {
     tone(x, sample_rate, freq).norm()
+}
+
+/// Frequency response at `freq` of a system whose impulse response is `h`: the plain
+/// (unwindowed) DFT `sum h[n] e^(-j w n)`. Exact for a response that has died away within
+/// `h`, so filters can be checked against their design to a tiny fraction of a dB.
+pub fn response_at(h: &[f32], sample_rate: f64, freq: f64) -> Complex<f64> {
+    let w = 2.0 * PI * freq / sample_rate;
+    h.iter()
+        .enumerate()
+        .map(|(n, &s)| Complex::from_polar(f64::from(s), -w * n as f64))
+        .sum()
+}
+
+/// Index of the first sample whose magnitude exceeds `threshold` (onset detection).
+pub fn first_above(x: &[f32], threshold: f32) -> Option<usize> {
+    x.iter().position(|s| s.abs() > threshold)
 }
 
 /// One-sided magnitude spectrum with a 4-term Blackman-Harris window (sidelobes below

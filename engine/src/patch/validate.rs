@@ -232,10 +232,7 @@ pub fn validate(patch: &Patch) -> Result<Resolved, PatchErrors> {
         return Err(PatchErrors(errors));
     }
 
-    let sink = match find_sink(&modules, &connections) {
-        Ok(sink) => sink,
-        Err(e) => return Err(e.into()),
-    };
+    let sink = find_sink(&modules, &connections)?;
     let order = order::schedule(&modules, &connections).map_err(|cycle| PatchError::Cycle {
         modules: cycle.into_iter().map(|m| modules[m].id.clone()).collect(),
     })?;
@@ -351,7 +348,10 @@ pub fn param_value(
             None => return Err(bad_choice(format!("\"{c}\""))),
         },
         ParamValue::Number(n) => {
-            let in_range = n.is_finite() && *n >= f64::from(spec.min) && *n <= f64::from(spec.max);
+            // Compare in f32, the precision params live in, so a bound written in JSON
+            // (e.g. 0.1) is accepted although 0.1f64 > 0.1f32.
+            let v = *n as f32;
+            let in_range = v.is_finite() && v >= spec.min && v <= spec.max;
             if spec.unit == Unit::Choice && (!in_range || n.fract() != 0.0) {
                 return Err(bad_choice(n.to_string()));
             }
