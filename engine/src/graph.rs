@@ -159,6 +159,19 @@ pub struct Graph {
     macro_constant: [bool; MACRO_COUNT],
     /// Glide time for param and macro changes.
     ramp_samples: u32,
+    /// Per node: whether any of its params has a modulation source, so its param blocks
+    /// must be computed every block.
+    node_modulated: Vec<bool>,
+    /// Whether every unmodulated param block already holds its smoother's settled value
+    /// (no glide under way, nothing set since): then the param fill of nodes without
+    /// modulation is skipped. Cleared by every setter.
+    params_idle: bool,
+    /// Whether every macro block holds its settled value (the macro fill is skipped).
+    macros_idle: bool,
+    /// The host's audio input for the current block (frames past the input read 0).
+    audio_in: [Block; 2],
+    /// Whether each `audio_in` block is all zeros (no copy or clear needed).
+    audio_in_silent: [bool; 2],
 }
 
 impl Graph {
@@ -176,6 +189,14 @@ impl Graph {
         gathers: Vec<Gather>,
         tap: Tap,
     ) -> Self {
+        let node_modulated = nodes
+            .iter()
+            .map(|n| {
+                param_slots[n.params.clone()]
+                    .iter()
+                    .any(|p| p.source.is_some())
+            })
+            .collect();
         let mut graph = Self {
             sample_rate,
             clock: 0,
@@ -197,6 +218,11 @@ impl Graph {
             macro_blocks: Box::new([SILENT_BLOCK; MACRO_COUNT]),
             macro_constant: [true; MACRO_COUNT],
             ramp_samples: (DEFAULT_RAMP_MS * 0.001 * sample_rate).round() as u32,
+            node_modulated,
+            params_idle: false,
+            macros_idle: false,
+            audio_in: [SILENT_BLOCK; 2],
+            audio_in_silent: [true; 2],
         };
         graph.fill_constant_params();
         graph
@@ -271,6 +297,7 @@ impl Graph {
             let v = value.clamp(slot.min, slot.max);
             slot.smoother
                 .set_target(v, if slot.stepped { 0 } else { ramp });
+            self.params_idle = false;
         }
     }
 
@@ -280,6 +307,7 @@ impl Graph {
             && !value.is_nan()
         {
             slot.smoother.set_immediate(value.clamp(slot.min, slot.max));
+            self.params_idle = false;
         }
     }
 
@@ -298,6 +326,7 @@ impl Graph {
             && !value.is_nan()
         {
             m.set_target(value.clamp(0.0, 1.0), ramp);
+            self.macros_idle = false;
         }
     }
 
@@ -378,6 +407,10 @@ impl Graph {
         self.held = HeldNotes::default();
         self.bend = 0.0;
         self.fill_constant_params();
+        self.params_idle = false;
+        self.macros_idle = false;
+        self.audio_in = [SILENT_BLOCK; 2];
+        self.audio_in_silent = [true; 2];
     }
 
     /// Writes every param block from its current value, so processors see valid params
@@ -398,16 +431,25 @@ impl Graph {
         let mut start = 0;
         while start < frames {
             let n = (frames - start).min(MAX_BLOCK_FRAMES);
-            let mut in_blocks = [SILENT_BLOCK; 2];
-            for (block, input) in in_blocks.iter_mut().zip(audio_in) {
-                if let Some(src) = input.get(start..) {
-                    let m = src.len().min(n);
+            for ((block, silent), input) in self
+                .audio_in
+                .iter_mut()
+                .zip(&mut self.audio_in_silent)
+                .zip(audio_in)
+            {
+                let src = input.get(start..).unwrap_or(&[]);
+                let m = src.len().min(n);
+                if m > 0 {
                     block[..m].copy_from_slice(&src[..m]);
+                    block[m..n].fill(0.0);
+                    *silent = false;
+                } else if !*silent {
+                    *block = SILENT_BLOCK;
+                    *silent = true;
                 }
             }
             self.process_block(
                 n,
-                &in_blocks,
                 &mut out_l[start..start + n],
                 &mut out_r[start..start + n],
             );
@@ -416,21 +458,20 @@ impl Graph {
     }
 
     /// Renders one internal block of `frames` (1..=64) frames.
-    fn process_block(
-        &mut self,
-        frames: usize,
-        audio_in: &[Block; 2],
-        out_l: &mut [f32],
-        out_r: &mut [f32],
-    ) {
+    fn process_block(&mut self, frames: usize, out_l: &mut [f32], out_r: &mut [f32]) {
         debug_assert!(frames > 0 && frames <= MAX_BLOCK_FRAMES);
-        for ((smoother, block), constant) in self
-            .macros
-            .iter_mut()
-            .zip(self.macro_blocks.iter_mut())
-            .zip(self.macro_constant.iter_mut())
-        {
-            fill_smoothed(smoother, block, frames, constant);
+        if !self.macros_idle {
+            let mut idle = true;
+            for ((smoother, block), constant) in self
+                .macros
+                .iter_mut()
+                .zip(self.macro_blocks.iter_mut())
+                .zip(self.macro_constant.iter_mut())
+            {
+                fill_smoothed(smoother, block, frames, constant);
+                idle &= *constant;
+            }
+            self.macros_idle = idle;
         }
 
         let Graph {
@@ -446,8 +487,12 @@ impl Graph {
             gathers,
             voice,
             macro_blocks,
+            node_modulated,
+            params_idle,
+            audio_in,
             ..
         } = self;
+        let fill_all = !*params_idle;
         let ctx = ProcContext {
             frames,
             sample_rate: *sample_rate,
@@ -460,12 +505,14 @@ impl Graph {
             match *step {
                 Step::Emit(n) => {
                     let node = &mut nodes[n];
-                    fill_params(
-                        &mut param_slots[node.params.clone()],
-                        &mut params[node.params.clone()],
-                        outputs,
-                        frames,
-                    );
+                    if fill_all || node_modulated[n] {
+                        fill_params(
+                            &mut param_slots[node.params.clone()],
+                            &mut params[node.params.clone()],
+                            outputs,
+                            frames,
+                        );
+                    }
                     node.processor.emit_delayed(
                         &ctx,
                         &params[node.params.clone()],
@@ -474,7 +521,7 @@ impl Graph {
                 }
                 Step::Process(n) => {
                     let node = &mut nodes[n];
-                    if !node.delayed {
+                    if !node.delayed && (fill_all || node_modulated[n]) {
                         fill_params(
                             &mut param_slots[node.params.clone()],
                             &mut params[node.params.clone()],
@@ -508,18 +555,45 @@ impl Graph {
                 inputs: [mono, left, right],
                 level,
             } => {
-                let level = &self.params[level].values;
-                let (mono, left, right) =
-                    (&self.inputs[mono], &self.inputs[left], &self.inputs[right]);
-                for i in 0..frames {
-                    out_l[i] = (mono[i] + left[i]) * level[i];
-                    out_r[i] = (mono[i] + right[i]) * level[i];
+                let level = &self.params[level];
+                let sides_unconnected = !self.connected[left] && !self.connected[right];
+                let mono = &self.inputs[mono][..frames];
+                if sides_unconnected && level.constant {
+                    // The usual mono patch: one scaled copy (unconnected sides are silent).
+                    let g = level.first();
+                    for (o, &m) in out_l.iter_mut().zip(mono) {
+                        *o = m * g;
+                    }
+                    out_r.copy_from_slice(out_l);
+                } else {
+                    let (left, right) =
+                        (&self.inputs[left][..frames], &self.inputs[right][..frames]);
+                    for ((((l, r), &m), (&a, &b)), &g) in out_l
+                        .iter_mut()
+                        .zip(out_r.iter_mut())
+                        .zip(mono)
+                        .zip(left.iter().zip(right))
+                        .zip(&level.values[..frames])
+                    {
+                        *l = (m + a) * g;
+                        *r = (m + b) * g;
+                    }
                 }
             }
             Tap::Module(o) => {
                 out_l[..frames].copy_from_slice(&self.outputs[o][..frames]);
                 out_r[..frames].copy_from_slice(&self.outputs[o][..frames]);
             }
+        }
+        if !self.params_idle {
+            // Idle once every unmodulated block holds its settled value.
+            self.params_idle = self
+                .param_slots
+                .iter()
+                .zip(&self.params)
+                .all(|(slot, block)| {
+                    slot.source.is_some() || (slot.smoother.is_settled() && block.constant)
+                });
         }
         self.clock += frames as u64;
         self.voice.trigger = false;
