@@ -19,8 +19,10 @@
 //!   Chronus makes from a sine lfo into a V/oct cutoff port;
 //! - vca: `*` (product of the filtered saw and the adsr).
 //!
-//! Runs only under `cargo bench -p chronus-engine --bench voice` (a few seconds); CI only
-//! compiles it (clippy --all-targets). Single-threaded, no audio thread involved.
+//! Runs only under `cargo bench -p chronus-engine --bench voice` (about 20 s); CI only
+//! compiles it (clippy --all-targets). `cargo bench ... -- nothing` skips criterion's
+//! groups and prints only the summary; `CHRONUS_BENCH_PROFILE` (see [`profile_only`])
+//! renders one side alone for a profiler. Single-threaded, no audio thread involved.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -256,12 +258,49 @@ fn report(label: &str, chronus: &Timing, fundsp: &Timing) {
     }
 }
 
+/// With `CHRONUS_BENCH_PROFILE=a|b|fundsp-a|fundsp-b` set, the bench only renders that
+/// one side for a while (for `perf record` / `valgrind --tool=callgrind`) and exits.
+fn profile_only(
+    which: &str,
+    a: (
+        &mut ChronusVoice,
+        &mut FundspVoice<impl AudioNode<Inputs = U0, Outputs = U2>>,
+    ),
+    b: (
+        &mut ChronusVoice,
+        &mut FundspVoice<impl AudioNode<Inputs = U0, Outputs = U2>>,
+    ),
+) {
+    let samples: usize = std::env::var("CHRONUS_BENCH_SAMPLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SAMPLES_PER_ROUND * 10)
+        / BLOCK
+        * BLOCK;
+    let energy = match which {
+        "a" => a.0.run(samples),
+        "b" => b.0.run(samples),
+        "fundsp-a" => a.1.run(samples),
+        "fundsp-b" => b.1.run(samples),
+        other => panic!("CHRONUS_BENCH_PROFILE={other}: expected a, b, fundsp-a or fundsp-b"),
+    };
+    println!("profiled {which}: {samples} samples, energy {energy:.3}");
+}
+
 fn main() {
-    let mut criterion = Criterion::default().configure_from_args();
     let mut a_chronus = ChronusVoice::new(CHAIN_A, "env1");
     let mut a_fundsp = fundsp_chain_a();
     let mut b_chronus = ChronusVoice::new(VOICE_B, "env");
     let mut b_fundsp = fundsp_voice_b();
+    if let Ok(which) = std::env::var("CHRONUS_BENCH_PROFILE") {
+        profile_only(
+            &which,
+            (&mut a_chronus, &mut a_fundsp),
+            (&mut b_chronus, &mut b_fundsp),
+        );
+        return;
+    }
+    let mut criterion = Criterion::default().configure_from_args();
 
     bench_case(
         &mut criterion,

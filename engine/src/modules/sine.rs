@@ -53,14 +53,23 @@ impl Processor for SineProcessor {
         let freq = &io.params[FREQ].values[..n];
         let gain = &io.params[GAIN].values[..n];
         let inv_sr = 1.0 / f64::from(ctx.sample_rate);
-        // Phases first (a short serial f64 chain), then the sines (independent per frame,
-        // so the compiler vectorises them).
+        // Phases first, then the sines (independent per frame, so the compiler
+        // vectorises them).
         let mut phases = [0.0f32; MAX_BLOCK_FRAMES];
-        for (p, &f) in phases[..n].iter_mut().zip(freq) {
-            *p = self.phase as f32;
-            self.phase += f64::from(f) * inv_sr;
-            if self.phase >= 1.0 {
-                self.phase -= self.phase.floor();
+        if io.params[FREQ].constant {
+            // Steady pitch: frame i's phase is start + i * step, no serial chain.
+            let (start, step) = (self.phase, f64::from(freq[0]) * inv_sr);
+            for (p, &i) in phases[..n].iter_mut().zip(&FRAME_INDEX) {
+                *p = fract(start + i * step) as f32;
+            }
+            self.phase = fract(start + n as f64 * step);
+        } else {
+            for (p, &f) in phases[..n].iter_mut().zip(freq) {
+                *p = self.phase as f32;
+                self.phase += f64::from(f) * inv_sr;
+                if self.phase >= 1.0 {
+                    self.phase -= self.phase.floor();
+                }
             }
         }
         let out = &mut io.outputs[0][..n];
@@ -74,6 +83,28 @@ impl Processor for SineProcessor {
     }
 
     crate::adopt_by_copy!();
+}
+
+/// 0.0, 1.0, 2.0, .. : frame indices as f64, so phase ramps vectorise.
+static FRAME_INDEX: [f64; MAX_BLOCK_FRAMES] = {
+    let mut t = [0.0; MAX_BLOCK_FRAMES];
+    let mut i = 0;
+    while i < MAX_BLOCK_FRAMES {
+        t[i] = i as f64;
+        i += 1;
+    }
+    t
+};
+
+/// `x - floor(x)` for `0 <= x < 2^51`, branch-free (so it vectorises without SSE4.1's
+/// `roundpd`): adding and removing 2^52 rounds to an integer, then one step down if that
+/// rounded up.
+#[inline]
+fn fract(x: f64) -> f64 {
+    const ROUND: f64 = 4_503_599_627_370_496.0; // 2^52
+    let r = (x + ROUND) - ROUND;
+    let floor = if r > x { r - 1.0 } else { r };
+    x - floor
 }
 
 /// `sin(2 pi x)` for `x` in 0..1 (cycles), branch-free so blocks of it vectorise.
@@ -111,5 +142,22 @@ mod tests {
             })
             .fold(0.0, f64::max);
         assert!(worst < 3e-7, "worst error {worst:e}");
+    }
+
+    #[test]
+    fn fract_is_x_minus_floor() {
+        for x in [
+            0.0,
+            0.25,
+            0.999_999_999,
+            1.0,
+            1.5,
+            2.0,
+            63.75,
+            160.000_000_1,
+            1e9 + 0.5,
+        ] {
+            assert_eq!(fract(x), x - x.floor(), "{x}");
+        }
     }
 }
