@@ -17,6 +17,7 @@ pub mod mixer;
 pub mod noise;
 pub mod note;
 pub mod offset;
+pub(crate) mod osc_kit;
 pub mod output;
 pub mod sample_hold;
 pub mod saw;

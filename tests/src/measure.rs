@@ -132,6 +132,17 @@ pub fn spectrum(x: &[f32]) -> Vec<f64> {
     buf[..n / 2].iter().map(|c| c.norm() * scale).collect()
 }
 
+/// Mean power per bin of a [`spectrum`] between `lo_hz` and `hi_hz`, in dB: a spectral
+/// density for noise. `sample_rate` is the analysed signal's. A flat (white) spectrum
+/// gives the same value in every band; pink falls 3 dB per octave.
+pub fn band_density_db(spectrum: &[f64], sample_rate: f64, lo_hz: f64, hi_hz: f64) -> f64 {
+    let bin_hz = sample_rate / (2 * spectrum.len()) as f64;
+    let lo = ((lo_hz / bin_hz).ceil() as usize).min(spectrum.len() - 1);
+    let hi = ((hi_hz / bin_hz).ceil() as usize).clamp(lo + 1, spectrum.len());
+    let power: f64 = spectrum[lo..hi].iter().map(|m| m * m).sum();
+    10.0 * (power / (hi - lo) as f64).log10()
+}
+
 /// Frequency of the strongest spectral peak above `min_hz`, refined to a small fraction
 /// of a cent: a coarse FFT peak, then the phase advance of that tone between the two
 /// halves of the signal. Meant for steady tones of at least ~0.5 s.
