@@ -10,7 +10,8 @@
 //!
 //! fundsp equivalents (fundsp 0.23, f32 audio path):
 //! - sine: `sine_hz::<f64>` (f64 phase, like Chronus' sine) times gain;
-//! - adsr: `adsr_live` fed `dc(1.0) - impulse()` (gate opened at sample 1, held open);
+//! - adsr: `adsr_live` fed `var(&gate)`, a shared gate opened after the first block and
+//!   held open (Chronus holds its gate open with `Graph::set_gate`);
 //! - biquad lowpass: `Biquad` with `BiquadCoefs::lowpass` (the RBJ cookbook lowpass, the
 //!   same design as Chronus' biquad), fixed coefficients since nothing modulates it;
 //! - saw: `saw_hz` (fundsp's band-limited wavetable saw), its level matched to Chronus'
@@ -132,13 +133,18 @@ struct FundspVoice<X: AudioNode<Inputs = U0, Outputs = U2>> {
 }
 
 impl<X: AudioNode<Inputs = U0, Outputs = U2>> FundspVoice<X> {
-    fn new(mut unit: An<X>) -> Self {
+    /// Prepares `unit` at the bench rate and opens `gate` after one closed block (fundsp's
+    /// `adsr_live` attacks on a rising edge of its gate input).
+    fn new(mut unit: An<X>, gate: &Shared) -> Self {
         unit.set_sample_rate(f64::from(SAMPLE_RATE));
         unit.allocate();
-        Self {
+        let mut voice = Self {
             unit,
             output: BufferArray::new(),
-        }
+        };
+        voice.run(BLOCK);
+        gate.set_value(1.0);
+        voice
     }
 
     /// Renders `samples` (a multiple of [`BLOCK`]) in 64-frame `process` calls, the
@@ -166,12 +172,6 @@ impl<X: AudioNode<Inputs = U0, Outputs = U2>> FundspVoice<X> {
     }
 }
 
-/// A gate that opens after the first sample and stays open: `adsr_live` starts its attack
-/// on a rising edge, so a plain `dc(1.0)` would never trigger it.
-fn gate() -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
-    dc(1.0) - impulse::<U1>()
-}
-
 /// (a) in fundsp.
 fn fundsp_chain_a() -> FundspVoice<impl AudioNode<Inputs = U0, Outputs = U2>> {
     let lowpass = An(Biquad::with_coefs(BiquadCoefs::lowpass(
@@ -180,8 +180,9 @@ fn fundsp_chain_a() -> FundspVoice<impl AudioNode<Inputs = U0, Outputs = U2>> {
         1.0,
     )));
     let sine = sine_hz::<f64>(440.0) * 0.2;
-    let env = gate() >> adsr_live(0.010, 0.050, 0.7, 0.200);
-    FundspVoice::new((sine * env) >> lowpass >> split::<U2>())
+    let gate = shared(0.0);
+    let env = var(&gate) >> adsr_live(0.010, 0.050, 0.7, 0.200);
+    FundspVoice::new((sine * env) >> lowpass >> split::<U2>(), &gate)
 }
 
 /// (b) in fundsp.
@@ -192,8 +193,9 @@ fn fundsp_voice_b() -> FundspVoice<impl AudioNode<Inputs = U0, Outputs = U2>> {
     let osc = saw_hz(110.0) * (0.5 * FUNDSP_SAW_PEAK);
     let cutoff = lfo(|t: f32| 1000.0 * exp2(sin_hz(2.0, t)));
     let filt = (osc | cutoff | dc(2.0)) >> lowpass::<f32>();
-    let env = gate() >> adsr_live(0.005, 0.100, 0.6, 0.300);
-    FundspVoice::new((filt * env) >> split::<U2>())
+    let gate = shared(0.0);
+    let env = var(&gate) >> adsr_live(0.005, 0.100, 0.6, 0.300);
+    FundspVoice::new((filt * env) >> split::<U2>(), &gate)
 }
 
 /// Registers one criterion group: the same case in both engines.
