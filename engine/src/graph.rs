@@ -413,6 +413,19 @@ impl Graph {
         self.audio_in_silent = [true; 2];
     }
 
+    /// Takes over the clock, the voice (held notes, pitch bend) and the host macros of
+    /// `old`, the graph this one replaces, so control-rate ticks, notes and macro glides
+    /// continue exactly. Used by the hot swap at the switch. Audio thread: plain copies.
+    pub(crate) fn adopt_runtime(&mut self, old: &Graph) {
+        self.clock = old.clock;
+        self.voice = old.voice;
+        self.held = old.held;
+        self.bend = old.bend;
+        self.macros = old.macros;
+        *self.macro_blocks = *old.macro_blocks;
+        self.macro_constant = old.macro_constant;
+    }
+
     /// Writes every param block from its current value, so processors see valid params
     /// even in a delayed emit before the first process.
     fn fill_constant_params(&mut self) {

@@ -43,6 +43,22 @@ pub struct Patch {
     /// The cables.
     #[serde(default)]
     pub connections: Vec<Connection>,
+    /// Where the editor draws each module (canvas units). Layout only: it has no effect
+    /// on the sound, the compiler ignores it, and modules without an entry are placed
+    /// automatically. Omitted from the JSON when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub layout: BTreeMap<ModuleId, Position>,
+}
+
+/// A module's place on the editor's canvas, in canvas units (1 unit = 1 point at zoom 1),
+/// x to the right, y downwards.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge.
+    pub y: f32,
 }
 
 impl Default for Patch {
@@ -52,6 +68,7 @@ impl Default for Patch {
             name: String::new(),
             modules: Vec::new(),
             connections: Vec::new(),
+            layout: BTreeMap::new(),
         }
     }
 }
