@@ -164,7 +164,8 @@ pub struct Graph {
     node_modulated: Vec<bool>,
     /// Whether every unmodulated param block already holds its smoother's settled value
     /// (no glide under way, nothing set since): then the param fill of nodes without
-    /// modulation is skipped. Cleared by every setter.
+    /// modulation is skipped. Cleared by every setter and by [`Graph::adopt_runtime`];
+    /// code that writes `param_slots` directly must clear it too.
     params_idle: bool,
     /// Whether every macro block holds its settled value (the macro fill is skipped).
     macros_idle: bool,
@@ -415,7 +416,9 @@ impl Graph {
 
     /// Takes over the clock, the voice (held notes, pitch bend) and the host macros of
     /// `old`, the graph this one replaces, so control-rate ticks, notes and macro glides
-    /// continue exactly. Used by the hot swap at the switch. Audio thread: plain copies.
+    /// continue exactly. Used by the hot swap at the switch, which then also writes param
+    /// smoothers directly: so the next block refills every macro and param block.
+    /// Audio thread: plain copies.
     pub(crate) fn adopt_runtime(&mut self, old: &Graph) {
         self.clock = old.clock;
         self.voice = old.voice;
@@ -424,6 +427,8 @@ impl Graph {
         self.macros = old.macros;
         *self.macro_blocks = *old.macro_blocks;
         self.macro_constant = old.macro_constant;
+        self.macros_idle = false;
+        self.params_idle = false;
     }
 
     /// Writes every param block from its current value, so processors see valid params
@@ -730,7 +735,49 @@ const EXP2_POLY: [f32; 7] = [
 
 #[cfg(test)]
 mod tests {
-    use super::exp2;
+    use super::{Graph, Smoother, exp2};
+    use crate::compile::compile;
+    use crate::patch::Patch;
+
+    fn sine(gain: f32) -> Graph {
+        let json = format!(
+            r#"{{ "format": 1, "modules": [
+                {{ "id": "osc", "kind": "sine", "params": {{ "freq": 440, "gain": {gain} }} }} ] }}"#
+        );
+        compile(&Patch::from_json(&json).unwrap(), 48_000.0).unwrap()
+    }
+
+    fn peak(g: &mut Graph) -> f32 {
+        let (mut l, mut r) = ([0.0; 256], [0.0; 256]);
+        g.process([&[], &[]], [&mut l, &mut r]);
+        l.iter().fold(0.0, |m, s| m.max(s.abs()))
+    }
+
+    /// The hot swap's carry writes param smoothers directly after `adopt_runtime`; the
+    /// skipped fills of an idle graph must not hide that.
+    #[test]
+    fn smoothers_written_after_adopt_runtime_reach_the_param_blocks() {
+        let old = sine(0.5);
+        let mut new = sine(0.0);
+        assert_eq!(peak(&mut new), 0.0);
+        assert!(new.params_idle, "a settled graph skips its param fills");
+        new.adopt_runtime(&old);
+        let gain = new.param_addr("osc", "gain").unwrap().0 as usize;
+        new.param_slots[gain].smoother = Smoother::new(0.5);
+        assert!((peak(&mut new) - 0.5).abs() < 1e-3);
+    }
+
+    #[test]
+    fn set_param_on_an_idle_graph_glides_to_the_new_value() {
+        let mut g = sine(0.0);
+        assert_eq!(peak(&mut g), 0.0);
+        let gain = g.param_addr("osc", "gain").unwrap();
+        g.set_param(gain, 0.25);
+        for _ in 0..4 {
+            peak(&mut g);
+        }
+        assert!((peak(&mut g) - 0.25).abs() < 1e-3);
+    }
 
     #[test]
     fn exp2_matches_std_to_f32_precision() {
