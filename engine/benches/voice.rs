@@ -6,25 +6,28 @@
 //! Both engines run at 48 kHz in 64-frame blocks, produce stereo (the same mono signal on
 //! both sides, as Chronus' `output` module does) and every block's output goes through
 //! `black_box`. Criterion measures each side in its own group; then a short interleaved
-//! `Instant` run prints ns/sample for both and the ratio Chronus / fundsp (target <= 0.8).
+//! `Instant` run prints ns/sample for both and the ratio Chronus / fundsp (target <= 0.8),
+//! plus both output levels from an untimed render (they must match).
 //!
-//! fundsp equivalents (fundsp 0.23, f32 audio path):
-//! - sine: `sine_hz::<f64>` (f64 phase, like Chronus' sine) times gain;
+//! fundsp equivalents (fundsp 0.23, statically typed graphs, `AudioUnit::process`):
+//! - sine: `sine_hz::<f64>` (f64 phase like Chronus' sine; fundsp's SIMD sine) times gain;
 //! - adsr: `adsr_live` fed `var(&gate)`, a shared gate opened after the first block and
 //!   held open (Chronus holds its gate open with `Graph::set_gate`);
-//! - biquad lowpass: `Biquad` with `BiquadCoefs::lowpass` (the RBJ cookbook lowpass, the
-//!   same design as Chronus' biquad), fixed coefficients since nothing modulates it;
+//! - biquad lowpass: `Biquad::<f32>` with `BiquadCoefs::lowpass` (the RBJ cookbook lowpass,
+//!   Chronus' design too; fundsp runs it in direct form I), fixed coefficients;
 //! - saw: `saw_hz` (fundsp's band-limited wavetable saw), its level matched to Chronus'
 //!   (fundsp normalises the table's peak, overshoot included, to 1);
-//! - svf lowpass: `lowpass()` (fundsp's TPT SVF, cutoff and Q as inputs);
-//! - lfo: `lfo(|t| ...)` computing `cutoff * 2^(depth * sin(2 pi rate t))`, the same curve
-//!   Chronus makes from a sine lfo into a V/oct cutoff port;
+//! - svf lowpass: `lowpass::<f32>()` (fundsp's TPT SVF, cutoff and Q as inputs; it
+//!   recomputes its coefficients whenever the cutoff input moves, as Chronus' svf does);
+//! - lfo: `lfo(|t| ...)` computing `1000 * 2^sin(2 pi 2 t)`, the curve Chronus makes from
+//!   a 2 Hz sine lfo into the svf's V/oct cutoff port (fundsp evaluates it every ~2 ms and
+//!   interpolates, Chronus every sample);
 //! - vca: `*` (product of the filtered saw and the adsr).
 //!
-//! Runs only under `cargo bench -p chronus-engine --bench voice` (about 20 s); CI only
-//! compiles it (clippy --all-targets). `cargo bench ... -- nothing` skips criterion's
-//! groups and prints only the summary; `CHRONUS_BENCH_PROFILE` (see [`profile_only`])
-//! renders one side alone for a profiler. Single-threaded, no audio thread involved.
+//! Runs only under `cargo bench -p chronus-engine --bench voice` (under 10 s once built);
+//! CI only compiles it (clippy --all-targets). `cargo bench ... -- nothing` skips
+//! criterion's groups and prints only the summary; `CHRONUS_BENCH_PROFILE` (see
+//! [`profile_only`]) renders one side alone for a profiler. Single-threaded.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
