@@ -169,6 +169,20 @@ pub struct Graph {
     macro_touched: [bool; MACRO_COUNT],
     /// Which CCs have been received since build (as `macro_touched`).
     cc_touched: [bool; CC_COUNT],
+    /// Per node: whether any of its params has a modulation source, so its param blocks
+    /// must be computed every block.
+    node_modulated: Vec<bool>,
+    /// Whether every unmodulated param block already holds its smoother's settled value
+    /// (no glide under way, nothing set since): then the param fill of nodes without
+    /// modulation is skipped. Cleared by every setter and by [`Graph::adopt_runtime`];
+    /// code that writes `param_slots` directly must clear it too.
+    params_idle: bool,
+    /// Whether every macro block holds its settled value (the macro fill is skipped).
+    macros_idle: bool,
+    /// The host's audio input for the current block (frames past the input read 0).
+    audio_in: [Block; 2],
+    /// Whether each `audio_in` block is all zeros (no copy or clear needed).
+    audio_in_silent: [bool; 2],
 }
 
 impl Graph {
@@ -186,6 +200,14 @@ impl Graph {
         gathers: Vec<Gather>,
         tap: Tap,
     ) -> Self {
+        let node_modulated = nodes
+            .iter()
+            .map(|n| {
+                param_slots[n.params.clone()]
+                    .iter()
+                    .any(|p| p.source.is_some())
+            })
+            .collect();
         let mut graph = Self {
             sample_rate,
             clock: 0,
@@ -211,6 +233,11 @@ impl Graph {
             cc: [0.0; CC_COUNT],
             macro_touched: [false; MACRO_COUNT],
             cc_touched: [false; CC_COUNT],
+            node_modulated,
+            params_idle: false,
+            macros_idle: false,
+            audio_in: [SILENT_BLOCK; 2],
+            audio_in_silent: [true; 2],
         };
         graph.fill_constant_params();
         graph
@@ -279,6 +306,7 @@ impl Graph {
     /// outside the range are clamped; NaN is ignored. Audio thread safe.
     pub fn set_param(&mut self, addr: ParamAddr, value: f32) {
         set_slot(&mut self.param_slots, addr, value, self.ramp_samples);
+        self.params_idle = false;
     }
 
     /// Sets a param with no glide. Audio thread safe.
@@ -287,6 +315,7 @@ impl Graph {
             && !value.is_nan()
         {
             slot.smoother.set_immediate(value.clamp(slot.min, slot.max));
+            self.params_idle = false;
         }
     }
 
@@ -308,6 +337,7 @@ impl Graph {
             m.set_target(value.clamp(0.0, 1.0), ramp);
             self.macro_touched[index] = true;
             self.apply_mappings(Source::Macro(index), ramp);
+            self.macros_idle = false;
         }
     }
 
@@ -341,6 +371,7 @@ impl Graph {
         for (mine, theirs) in self.macros.iter_mut().zip(&other.macros) {
             mine.set_immediate(theirs.target());
         }
+        self.macros_idle = false;
         self.macro_touched = other.macro_touched;
         self.cc = other.cc;
         self.cc_touched = other.cc_touched;
@@ -386,6 +417,7 @@ impl Graph {
         if !touched {
             return;
         }
+        self.params_idle = false;
         let Graph {
             macro_map,
             param_slots,
@@ -473,11 +505,17 @@ impl Graph {
         self.held = HeldNotes::default();
         self.bend = 0.0;
         self.fill_constant_params();
+        self.params_idle = false;
+        self.macros_idle = false;
+        self.audio_in = [SILENT_BLOCK; 2];
+        self.audio_in_silent = [true; 2];
     }
 
     /// Takes over the clock, the voice (held notes, pitch bend) and the host macros of
     /// `old`, the graph this one replaces, so control-rate ticks, notes and macro glides
-    /// continue exactly. Used by the hot swap at the switch. Audio thread: plain copies.
+    /// continue exactly. Used by the hot swap at the switch, which then also writes param
+    /// smoothers directly: so the next block refills every macro and param block.
+    /// Audio thread: plain copies.
     pub(crate) fn adopt_runtime(&mut self, old: &Graph) {
         self.clock = old.clock;
         self.voice = old.voice;
@@ -486,6 +524,8 @@ impl Graph {
         self.macros = old.macros;
         *self.macro_blocks = *old.macro_blocks;
         self.macro_constant = old.macro_constant;
+        self.macros_idle = false;
+        self.params_idle = false;
     }
 
     /// Writes every param block from its current value, so processors see valid params
@@ -506,16 +546,25 @@ impl Graph {
         let mut start = 0;
         while start < frames {
             let n = (frames - start).min(MAX_BLOCK_FRAMES);
-            let mut in_blocks = [SILENT_BLOCK; 2];
-            for (block, input) in in_blocks.iter_mut().zip(audio_in) {
-                if let Some(src) = input.get(start..) {
-                    let m = src.len().min(n);
+            for ((block, silent), input) in self
+                .audio_in
+                .iter_mut()
+                .zip(&mut self.audio_in_silent)
+                .zip(audio_in)
+            {
+                let src = input.get(start..).unwrap_or(&[]);
+                let m = src.len().min(n);
+                if m > 0 {
                     block[..m].copy_from_slice(&src[..m]);
+                    block[m..n].fill(0.0);
+                    *silent = false;
+                } else if !*silent {
+                    *block = SILENT_BLOCK;
+                    *silent = true;
                 }
             }
             self.process_block(
                 n,
-                &in_blocks,
                 &mut out_l[start..start + n],
                 &mut out_r[start..start + n],
             );
@@ -524,21 +573,20 @@ impl Graph {
     }
 
     /// Renders one internal block of `frames` (1..=64) frames.
-    fn process_block(
-        &mut self,
-        frames: usize,
-        audio_in: &[Block; 2],
-        out_l: &mut [f32],
-        out_r: &mut [f32],
-    ) {
+    fn process_block(&mut self, frames: usize, out_l: &mut [f32], out_r: &mut [f32]) {
         debug_assert!(frames > 0 && frames <= MAX_BLOCK_FRAMES);
-        for ((smoother, block), constant) in self
-            .macros
-            .iter_mut()
-            .zip(self.macro_blocks.iter_mut())
-            .zip(self.macro_constant.iter_mut())
-        {
-            fill_smoothed(smoother, block, frames, constant);
+        if !self.macros_idle {
+            let mut idle = true;
+            for ((smoother, block), constant) in self
+                .macros
+                .iter_mut()
+                .zip(self.macro_blocks.iter_mut())
+                .zip(self.macro_constant.iter_mut())
+            {
+                fill_smoothed(smoother, block, frames, constant);
+                idle &= *constant;
+            }
+            self.macros_idle = idle;
         }
 
         let Graph {
@@ -554,8 +602,12 @@ impl Graph {
             gathers,
             voice,
             macro_blocks,
+            node_modulated,
+            params_idle,
+            audio_in,
             ..
         } = self;
+        let fill_all = !*params_idle;
         let ctx = ProcContext {
             frames,
             sample_rate: *sample_rate,
@@ -568,12 +620,14 @@ impl Graph {
             match *step {
                 Step::Emit(n) => {
                     let node = &mut nodes[n];
-                    fill_params(
-                        &mut param_slots[node.params.clone()],
-                        &mut params[node.params.clone()],
-                        outputs,
-                        frames,
-                    );
+                    if fill_all || node_modulated[n] {
+                        fill_params(
+                            &mut param_slots[node.params.clone()],
+                            &mut params[node.params.clone()],
+                            outputs,
+                            frames,
+                        );
+                    }
                     node.processor.emit_delayed(
                         &ctx,
                         &params[node.params.clone()],
@@ -582,7 +636,7 @@ impl Graph {
                 }
                 Step::Process(n) => {
                     let node = &mut nodes[n];
-                    if !node.delayed {
+                    if !node.delayed && (fill_all || node_modulated[n]) {
                         fill_params(
                             &mut param_slots[node.params.clone()],
                             &mut params[node.params.clone()],
@@ -616,18 +670,45 @@ impl Graph {
                 inputs: [mono, left, right],
                 level,
             } => {
-                let level = &self.params[level].values;
-                let (mono, left, right) =
-                    (&self.inputs[mono], &self.inputs[left], &self.inputs[right]);
-                for i in 0..frames {
-                    out_l[i] = (mono[i] + left[i]) * level[i];
-                    out_r[i] = (mono[i] + right[i]) * level[i];
+                let level = &self.params[level];
+                let sides_unconnected = !self.connected[left] && !self.connected[right];
+                let mono = &self.inputs[mono][..frames];
+                if sides_unconnected && level.constant {
+                    // The usual mono patch: one scaled copy (unconnected sides are silent).
+                    let g = level.first();
+                    for (o, &m) in out_l.iter_mut().zip(mono) {
+                        *o = m * g;
+                    }
+                    out_r.copy_from_slice(out_l);
+                } else {
+                    let (left, right) =
+                        (&self.inputs[left][..frames], &self.inputs[right][..frames]);
+                    for ((((l, r), &m), (&a, &b)), &g) in out_l
+                        .iter_mut()
+                        .zip(out_r.iter_mut())
+                        .zip(mono)
+                        .zip(left.iter().zip(right))
+                        .zip(&level.values[..frames])
+                    {
+                        *l = (m + a) * g;
+                        *r = (m + b) * g;
+                    }
                 }
             }
             Tap::Module(o) => {
                 out_l[..frames].copy_from_slice(&self.outputs[o][..frames]);
                 out_r[..frames].copy_from_slice(&self.outputs[o][..frames]);
             }
+        }
+        if !self.params_idle {
+            // Idle once every unmodulated block holds its settled value.
+            self.params_idle = self
+                .param_slots
+                .iter()
+                .zip(&self.params)
+                .all(|(slot, block)| {
+                    slot.source.is_some() || (slot.smoother.is_settled() && block.constant)
+                });
         }
         self.clock += frames as u64;
         self.voice.trigger = false;
@@ -688,14 +769,30 @@ fn fill_params(
             Some((src, gain)) => {
                 let m = &outputs[src];
                 let (min, max) = (slot.min, slot.max);
+                let values = &mut block.values[..frames];
+                let cvs = &m[..frames];
+                // A settled base is one value for the block: then the loops carry no
+                // smoother state from frame to frame and vectorise.
+                let settled = slot.smoother.is_settled();
+                let base = slot.smoother.current();
                 match slot.modulation {
+                    Modulation::VoltPerOctave if settled => {
+                        for (value, &cv) in values.iter_mut().zip(cvs) {
+                            *value = (base * exp2(cv * gain)).clamp(min, max);
+                        }
+                    }
                     Modulation::VoltPerOctave => {
-                        for (value, &cv) in block.values[..frames].iter_mut().zip(&m[..frames]) {
-                            *value = (slot.smoother.advance() * (cv * gain).exp2()).clamp(min, max);
+                        for (value, &cv) in values.iter_mut().zip(cvs) {
+                            *value = (slot.smoother.advance() * exp2(cv * gain)).clamp(min, max);
+                        }
+                    }
+                    Modulation::Additive | Modulation::None if settled => {
+                        for (value, &cv) in values.iter_mut().zip(cvs) {
+                            *value = (base + cv * gain).clamp(min, max);
                         }
                     }
                     Modulation::Additive | Modulation::None => {
-                        for (value, &cv) in block.values[..frames].iter_mut().zip(&m[..frames]) {
+                        for (value, &cv) in values.iter_mut().zip(cvs) {
                             *value = (slot.smoother.advance() + cv * gain).clamp(min, max);
                         }
                     }
@@ -710,5 +807,106 @@ fn fill_params(
                 block.constant = false;
             }
         }
+    }
+}
+
+/// `2^x` for V/oct modulation, without a libm call so the fill loops vectorise:
+/// relative error about 1e-7 (f32 rounding; 0.0002 cent), exact powers of two at integer
+/// `x`. `x` is limited to -126..126 (the param clamp follows anyway); NaN stays NaN.
+#[inline]
+fn exp2(x: f32) -> f32 {
+    let x = x.clamp(-126.0, 126.0);
+    // floor(x): adding and removing 1.5 * 2^23 rounds to an integer; step down if it
+    // rounded up.
+    const ROUND: f32 = 12_582_912.0;
+    let r = (x + ROUND) - ROUND;
+    let floor = if r > x { r - 1.0 } else { r };
+    let f = x - floor;
+    // 2^f on 0..1: degree-6 minimax polynomial (relative error 2e-9 before rounding).
+    let p = EXP2_POLY[5] + f * EXP2_POLY[6];
+    let p = EXP2_POLY[4] + f * p;
+    let p = EXP2_POLY[3] + f * p;
+    let p = EXP2_POLY[2] + f * p;
+    let p = EXP2_POLY[1] + f * p;
+    let p = EXP2_POLY[0] + f * p;
+    // Scale by 2^floor by adding it to the exponent field (p is in 1..2, so the result
+    // stays normal for floor in -126..126). NaN: `floor as i32` is 0, p stays NaN.
+    f32::from_bits(p.to_bits().wrapping_add((floor as i32 as u32) << 23))
+}
+
+/// Coefficients of `f^0 .. f^6` approximating `2^f` on 0..1 (relative minimax, fitted
+/// with the Remez exchange for this file).
+#[allow(clippy::approx_constant)] // fitted coefficients; the second is not exactly ln 2
+const EXP2_POLY: [f32; 7] = [
+    1.0,
+    0.693147,
+    0.24022983,
+    0.05548334,
+    0.009678841,
+    0.0012439687,
+    0.00021702255,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::{Graph, Smoother, exp2};
+    use crate::compile::compile;
+    use crate::patch::Patch;
+
+    fn sine(gain: f32) -> Graph {
+        let json = format!(
+            r#"{{ "format": 1, "modules": [
+                {{ "id": "osc", "kind": "sine", "params": {{ "freq": 440, "gain": {gain} }} }} ] }}"#
+        );
+        compile(&Patch::from_json(&json).unwrap(), 48_000.0).unwrap()
+    }
+
+    fn peak(g: &mut Graph) -> f32 {
+        let (mut l, mut r) = ([0.0; 256], [0.0; 256]);
+        g.process([&[], &[]], [&mut l, &mut r]);
+        l.iter().fold(0.0, |m, s| m.max(s.abs()))
+    }
+
+    /// The hot swap's carry writes param smoothers directly after `adopt_runtime`; the
+    /// skipped fills of an idle graph must not hide that.
+    #[test]
+    fn smoothers_written_after_adopt_runtime_reach_the_param_blocks() {
+        let old = sine(0.5);
+        let mut new = sine(0.0);
+        assert_eq!(peak(&mut new), 0.0);
+        assert!(new.params_idle, "a settled graph skips its param fills");
+        new.adopt_runtime(&old);
+        let gain = new.param_addr("osc", "gain").unwrap().0 as usize;
+        new.param_slots[gain].smoother = Smoother::new(0.5);
+        assert!((peak(&mut new) - 0.5).abs() < 1e-3);
+    }
+
+    #[test]
+    fn set_param_on_an_idle_graph_glides_to_the_new_value() {
+        let mut g = sine(0.0);
+        assert_eq!(peak(&mut g), 0.0);
+        let gain = g.param_addr("osc", "gain").unwrap();
+        g.set_param(gain, 0.25);
+        for _ in 0..4 {
+            peak(&mut g);
+        }
+        assert!((peak(&mut g) - 0.25).abs() < 1e-3);
+    }
+
+    #[test]
+    fn exp2_matches_std_to_f32_precision() {
+        let mut worst = 0.0f64;
+        for i in -120_000..=120_000 {
+            let x = i as f32 / 1000.0;
+            let exact = 2f64.powf(f64::from(x));
+            worst = worst.max((f64::from(exp2(x)) / exact - 1.0).abs());
+        }
+        assert!(worst < 3e-7, "worst relative error {worst:e}");
+        for k in -126..=126 {
+            assert_eq!(exp2(k as f32), 2f32.powi(k), "2^{k}");
+        }
+        assert!(exp2(f32::NAN).is_nan());
+        assert_eq!(exp2(1000.0), 2f32.powi(126));
+        assert_eq!(exp2(-1000.0), 2f32.powi(-126));
     }
 }

@@ -17,8 +17,8 @@
 
 use super::osc_kit::rng::Rng;
 use crate::module::{
-    BuildContext, Category, InputSpec, KindSpec, Modulation, OutputSpec, ParamSpec, ProcContext,
-    ProcIo, Processor, Unit, no_memory,
+    BuildContext, Category, InputSpec, KindSpec, MAX_BLOCK_FRAMES, Modulation, OutputSpec,
+    ParamSpec, ProcContext, ProcIo, Processor, Unit, no_memory,
 };
 
 const RATE: usize = 0;
@@ -99,13 +99,10 @@ impl Shape {
 /// wave: error below 1e-6, no libm call.
 #[inline]
 fn sin_cycle(x: f32) -> f32 {
-    // sin(2 pi x) = -sin(2 pi t) with t = x - 1/2 in -1/2 .. 1/2; fold t to -1/4 .. 1/4.
-    let mut t = x - 0.5;
-    if t > 0.25 {
-        t = 0.5 - t;
-    } else if t < -0.25 {
-        t = -0.5 - t;
-    }
+    // sin(2 pi x) = -sin(2 pi t) with t = x - 1/2 in -1/2 .. 1/2; fold t to -1/4 .. 1/4
+    // (0.5 - t above 1/4, -0.5 - t below -1/4), branch-free so blocks of it vectorise.
+    let t = x - 0.5;
+    let t = 2.0 * t.clamp(-0.25, 0.25) - t;
     let u = std::f32::consts::TAU * t;
     let u2 = u * u;
     let s = u
@@ -161,8 +158,15 @@ struct Lanes<'a> {
 impl LfoProcessor {
     /// Renders `out` with `wave(phase, held level)` as the shape. Audio thread.
     #[inline(always)]
+    ///
+    /// Two passes: first each frame's phase and held level (the serial part: sync, wrap,
+    /// sample-and-hold draws), then the shape and scale, independent from frame to frame
+    /// so the compiler vectorises them (the shapes are branch-free).
     fn run(&mut self, lanes: &Lanes, out: &mut [f32], wave: impl Fn(f32, f32) -> f32) {
-        for (i, o) in out.iter_mut().enumerate() {
+        let n = out.len().min(MAX_BLOCK_FRAMES);
+        let mut phases = [0.0f32; MAX_BLOCK_FRAMES];
+        let mut held = [0.0f32; MAX_BLOCK_FRAMES];
+        for (i, (p, h)) in phases[..n].iter_mut().zip(&mut held[..n]).enumerate() {
             if let Some(sync) = lanes.sync {
                 let s = sync[i];
                 if s > 0.0 && self.last_sync <= 0.0 {
@@ -171,7 +175,7 @@ impl LfoProcessor {
                 }
                 self.last_sync = s;
             }
-            *o = lanes.offset[i] + lanes.amount[i] * wave(self.phase as f32, self.held);
+            (*p, *h) = (self.phase as f32, self.held);
             self.phase += f64::from(lanes.rate[i]) * lanes.inv_sr;
             if self.phase >= 1.0 {
                 self.phase -= 1.0;
@@ -182,6 +186,15 @@ impl LfoProcessor {
                 }
                 self.held = self.rng.bipolar();
             }
+        }
+        for ((((o, &p), &h), &offset), &amount) in out[..n]
+            .iter_mut()
+            .zip(&phases[..n])
+            .zip(&held[..n])
+            .zip(lanes.offset)
+            .zip(lanes.amount)
+        {
+            *o = offset + amount * wave(p, h);
         }
     }
 }

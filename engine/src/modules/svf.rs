@@ -21,8 +21,8 @@
 use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
 
 use crate::module::{
-    BuildContext, Category, InputSpec, KindSpec, Modulation, OutputSpec, ParamSpec, ProcContext,
-    ProcIo, Processor, Unit, no_memory,
+    BuildContext, Category, InputSpec, KindSpec, MAX_BLOCK_FRAMES, Modulation, OutputSpec,
+    ParamSpec, ProcContext, ProcIo, Processor, Unit, no_memory,
 };
 
 const CUTOFF: usize = 0;
@@ -85,11 +85,12 @@ fn build(ctx: &BuildContext) -> Box<dyn Processor> {
     })
 }
 
-/// `tan(x)` for `0 <= x < pi/2`, relative error below 2e-8: the continued fraction
-/// `x / (1 - x^2/(3 - x^2/(5 - x^2/(7 - x^2/9))))` on `[0, pi/4]`, and
-/// `tan(x) = 1 / tan(pi/2 - x)` above. No libm call, so it is cheap enough per sample.
+/// `tan(x)` for `0 <= x < pi/2` as a ratio `(num, den)`, relative error below 2e-8: the
+/// continued fraction `x / (1 - x^2/(3 - x^2/(5 - x^2/(7 - x^2/9))))` on `[0, pi/4]`, and
+/// `tan(x) = 1 / tan(pi/2 - x)` above. No libm call and no division (the caller folds
+/// the ratio into its own), so it is cheap enough per sample.
 #[inline]
-fn tan_approx(x: f64) -> f64 {
+fn tan_ratio(x: f64) -> (f64, f64) {
     let (y, reflect) = if x <= FRAC_PI_4 {
         (x, false)
     } else {
@@ -98,7 +99,7 @@ fn tan_approx(x: f64) -> f64 {
     let y2 = y * y;
     let num = y * (945.0 + y2 * (-105.0 + y2));
     let den = 945.0 + y2 * (-420.0 + 15.0 * y2);
-    if reflect { den / num } else { num / den }
+    if reflect { (den, num) } else { (num, den) }
 }
 
 /// Damping `k = 1/q` (NaN and odd values land on the smallest q).
@@ -135,14 +136,15 @@ impl Coefs {
     fn with(cutoff: f32, k: f64, inv_sample_rate: f64, max_cutoff: f32) -> Self {
         // f32::max/min return the other operand for NaN, so NaN lands on a bound.
         let cutoff = f64::from(cutoff.max(MIN_CUTOFF_HZ).min(max_cutoff));
-        let g = tan_approx(PI * cutoff * inv_sample_rate);
-        let a1 = 1.0 / (1.0 + g * (g + k));
-        let a2 = g * a1;
+        // g = num / den; a1 = 1 / (1 + g (g + k)) = den^2 / (den^2 + num (num + k den)),
+        // a2 = g a1, a3 = g a2: one division for all of them.
+        let (num, den) = tan_ratio(PI * cutoff * inv_sample_rate);
+        let inv = 1.0 / (den * den + num * (num + k * den));
         Self {
             k,
-            a1,
-            a2,
-            a3: g * a2,
+            a1: den * den * inv,
+            a2: num * den * inv,
+            a3: num * num * inv,
         }
     }
 }
@@ -181,30 +183,48 @@ impl SvfProcessor {
         }
     }
 
-    /// One sample: returns (lp, bp, hp, notch).
-    #[inline]
+    /// One sample with the current coefficients (tests).
+    #[cfg(test)]
     fn tick(&mut self, x: f32) -> [f32; 4] {
-        let Coefs { k, a1, a2, a3 } = self.coefs;
-        let v0 = f64::from(x);
-        let v3 = v0 - self.ic2;
-        let v1 = a1 * self.ic1 + a2 * v3;
-        let v2 = self.ic2 + a2 * self.ic1 + a3 * v3;
-        // `!(a < b)` is also true for NaN.
-        if !(v1.abs() < RUNAWAY && v2.abs() < RUNAWAY) {
-            self.ic1 = 0.0;
-            self.ic2 = 0.0;
-            return [0.0; 4];
-        }
-        self.ic1 = 2.0 * v1 - self.ic1;
-        self.ic2 = 2.0 * v2 - self.ic2;
-        let notch = v0 - k * v1;
-        [
-            v2 as f32,
-            (k * v1) as f32,
-            (notch - v2) as f32,
-            notch as f32,
-        ]
+        let mut ic = [self.ic1, self.ic2];
+        let out = step(&self.coefs, &mut ic, x);
+        [self.ic1, self.ic2] = ic;
+        out
     }
+}
+
+/// One sample through the core with coefficients `c` and integrator states `ic`: returns
+/// (lp, bp, hp, notch).
+///
+/// The TPT update, `v1 = a1 ic1 + a2 (x - ic2)`, `v2 = ic2 + a2 ic1 + a3 (x - ic2)`,
+/// `ic' = 2 v - ic`, is applied in its expanded form `ic1' = (2 a1 - 1) ic1 - 2 a2 ic2 +
+/// 2 a2 x`, `ic2' = 2 a2 ic1 + (1 - 2 a3) ic2 + 2 a3 x` (the same linear map and state),
+/// which puts one multiply and two adds between a sample's state and the next (the
+/// direct chain is ~15 cycles, this ~9): filtering is bound by that latency. Then
+/// `v = (ic + ic') / 2`. The states live in locals of the caller's loop, not in `self`,
+/// so they stay in registers.
+#[inline(always)]
+fn step(c: &Coefs, ic: &mut [f64; 2], x: f32) -> [f32; 4] {
+    let Coefs { k, a1, a2, a3 } = *c;
+    let [ic1, ic2] = *ic;
+    let v0 = f64::from(x);
+    let next1 = ((2.0 * a1 - 1.0) * ic1 + 2.0 * a2 * v0) - 2.0 * a2 * ic2;
+    let next2 = ((1.0 - 2.0 * a3) * ic2 + 2.0 * a3 * v0) + 2.0 * a2 * ic1;
+    // `!(a < b)` is also true for NaN.
+    if !(next1.abs() < RUNAWAY && next2.abs() < RUNAWAY) {
+        *ic = [0.0; 2];
+        return [0.0; 4];
+    }
+    *ic = [next1, next2];
+    let v1 = 0.5 * (ic1 + next1);
+    let v2 = 0.5 * (ic2 + next2);
+    let notch = v0 - k * v1;
+    [
+        v2 as f32,
+        (k * v1) as f32,
+        (notch - v2) as f32,
+        notch as f32,
+    ]
 }
 
 impl Processor for SvfProcessor {
@@ -215,17 +235,42 @@ impl Processor for SvfProcessor {
         let [lp, bp, hp, notch] = io.outputs else {
             return;
         };
+        let mut ic = [self.ic1, self.ic2];
         if cutoff.constant && q.constant {
             self.follow(cutoff.first(), q.first());
+            let c = self.coefs;
             for i in 0..n {
-                [lp[i], bp[i], hp[i], notch[i]] = self.tick(input[i]);
+                [lp[i], bp[i], hp[i], notch[i]] = step(&c, &mut ic, input[i]);
             }
         } else {
-            for i in 0..n {
-                self.follow(cutoff.values[i], q.values[i]);
-                [lp[i], bp[i], hp[i], notch[i]] = self.tick(input[i]);
+            // Coefficients for every frame, as `follow` would make them (a pure function
+            // of that frame's cutoff and q), in a pass of their own: no frame's
+            // coefficients depend on the filter state, so this pass runs at full
+            // throughput and the filter loop below carries only the state chain.
+            let mut coefs = [self.coefs; MAX_BLOCK_FRAMES];
+            let fixed_k = q.constant.then(|| damping(q.first()));
+            for ((c, &f), &qv) in coefs[..n]
+                .iter_mut()
+                .zip(&cutoff.values[..n])
+                .zip(&q.values[..n])
+            {
+                let k = fixed_k.unwrap_or_else(|| damping(qv));
+                *c = Coefs::with(f, k, self.inv_sample_rate, self.max_cutoff);
+            }
+            for (i, c) in coefs[..n].iter().enumerate() {
+                [lp[i], bp[i], hp[i], notch[i]] = step(c, &mut ic, input[i]);
+            }
+            let c = coefs[n.saturating_sub(1)];
+            // The cache describes the last frame, as after `follow`.
+            if let (Some(&last_cutoff), Some(&last_q)) =
+                (cutoff.values[..n].last(), q.values[..n].last())
+            {
+                self.coefs = c;
+                self.cutoff = last_cutoff;
+                self.q = last_q;
             }
         }
+        [self.ic1, self.ic2] = ic;
     }
 
     fn reset(&mut self) {
@@ -256,7 +301,8 @@ mod tests {
         let mut worst = 0.0f64;
         for i in 1..=100_000 {
             let x = top * f64::from(i) / 100_000.0;
-            worst = worst.max((tan_approx(x) / x.tan() - 1.0).abs());
+            let (num, den) = tan_ratio(x);
+            worst = worst.max((num / den / x.tan() - 1.0).abs());
         }
         assert!(worst < 2e-8, "{worst}");
     }
