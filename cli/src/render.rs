@@ -8,12 +8,14 @@
 //! bounded however long the render, and a progress bar can follow along. Main thread only:
 //! the graph is driven here exactly as a host's audio thread would drive it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use chronus_engine::Patch;
 use chronus_engine::compile::{MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
 use chronus_engine::render::{self, NoteSpec, Player, TimedEvent};
+use chronus_engine::script::{self, Script};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -52,8 +54,11 @@ pub struct RenderArgs {
     /// separated, e.g. "60@0:1,64@0.5:1.5v100". The voice is mono, last note wins.
     #[arg(long, value_name = "NOTES")]
     pub notes: Option<String>,
-    // Issue 3 adds `--script SCRIPT.json` here: timed commits and edits applied while
-    // rendering, played through the engine's hot-swap slots. See `render_chunks`.
+    /// A script of timed actions applied while rendering (commits, live sets, aborts and
+    /// the editing verbs), played through the engine's hot-swap slots with the real
+    /// background primer, paced to real time. Prints one line per commit and a summary.
+    #[arg(long, value_name = "SCRIPT.json")]
+    pub script: Option<PathBuf>,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -105,6 +110,9 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, CliError> {
     let events = NoteSpec::events(&notes, sample_rate);
 
     let patch = patch_file::read(&args.patch)?;
+    if let Some(script) = &args.script {
+        return run_script(args, &patch, script, sample_rate, &notes);
+    }
     let mut graph = patch_file::compile(&args.patch, &patch, sample_rate)?;
     // Created before rendering, so an unwritable path fails at once.
     let mut wav = WavOut::create(&args.out, args.sample_rate)?;
@@ -144,6 +152,44 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode, CliError> {
     }
 
     println!("{}", summary(args, frames, &levels, elapsed));
+    warnings(args, &levels);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `chronus render --script`: the whole render through the hot-swap engine, paced to real
+/// time so commits meet the background primer as they would in a host.
+fn run_script(
+    args: &RenderArgs,
+    patch: &Patch,
+    script_path: &Path,
+    sample_rate: f32,
+    notes: &[NoteSpec],
+) -> Result<ExitCode, CliError> {
+    let script =
+        Script::load(script_path).map_err(|e| CliError::Usage(format!("--script: {e}")))?;
+    let base_dir = script_path.parent().unwrap_or(Path::new("."));
+    let mut wav = WavOut::create(&args.out, args.sample_rate)?;
+    let start = Instant::now();
+    let (out, report) = script::render_script(
+        patch,
+        &script,
+        base_dir,
+        sample_rate,
+        args.seconds,
+        args.block as usize,
+        notes,
+    )
+    .map_err(|e| CliError::Usage(format!("--script {}: {e}", script_path.display())))?;
+    let elapsed = start.elapsed();
+    let mut levels = Levels::default();
+    levels.add(&out.left);
+    levels.add(&out.right);
+    if let Err(e) = write_finite(&mut wav, &out.left, &out.right).and_then(|()| wav.finalize()) {
+        let _ = std::fs::remove_file(&args.out);
+        return Err(e);
+    }
+    println!("{report}");
+    println!("{}", summary(args, out.len(), &levels, elapsed));
     warnings(args, &levels);
     Ok(ExitCode::SUCCESS)
 }

@@ -203,3 +203,61 @@ fn modules_json_is_parseable_and_complete() {
     }
     assert!(!names.iter().any(|n| n.starts_with("test_")), "{names:?}");
 }
+
+#[test]
+fn render_script_commits_while_playing_and_reports_each_commit() {
+    let dir = temp_dir("script");
+    let patch = write(&dir, "sine.json", SINE);
+    write(
+        &dir,
+        "quiet.json",
+        r#"{ "format": 1, "modules": [
+            { "id": "osc1", "kind": "sine", "params": { "freq": 440.0, "gain": 0.1 } } ] }"#,
+    );
+    let script = write(
+        &dir,
+        "script.json",
+        r#"[ {"at": 0.2, "commit": "quiet.json"},
+             {"at": 0.4, "commit": { "format": 1, "modules": [ { "id": "bad", "kind": "test_nan" } ] }},
+             {"at": 0.5, "set": "osc1.gain", "value": 0.3} ]"#,
+    );
+    let out = dir.join("script.wav");
+    let o = chronus(&[
+        "render",
+        &patch,
+        "--script",
+        &script,
+        "--out",
+        out.to_str().unwrap(),
+        "--seconds",
+        "0.8",
+    ]);
+    let stdout = text(&o.stdout);
+    // test_nan is a test-only kind: the CLI's library has none, so the second commit
+    // is refused as invalid, and the first one swaps in.
+    assert!(o.status.success(), "{}\n{stdout}", text(&o.stderr));
+    assert!(stdout.contains("commit #1: swapped"), "{stdout}");
+    assert!(stdout.contains("commit #2: rejected"), "{stdout}");
+    assert!(
+        stdout.contains("summary: 2 commits: 1 swapped, 1 rejected"),
+        "{stdout}"
+    );
+
+    let samples: Vec<f32> = hound::WavReader::open(&out)
+        .unwrap()
+        .into_samples::<f32>()
+        .map(Result::unwrap)
+        .collect();
+    let left: Vec<f32> = samples.iter().step_by(2).copied().collect();
+    let peak = |a: f64, b: f64| {
+        left[(a * 48_000.0) as usize..(b * 48_000.0) as usize]
+            .iter()
+            .fold(0.0f32, |m, s| m.max(s.abs()))
+    };
+    assert!((peak(0.0, 0.19) - 0.5).abs() < 0.01, "before the commit");
+    assert!(
+        (peak(0.3, 0.49) - 0.1).abs() < 0.01,
+        "after the commit, rejection ignored"
+    );
+    assert!((peak(0.6, 0.8) - 0.3).abs() < 0.01, "after the live set");
+}

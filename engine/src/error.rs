@@ -358,3 +358,88 @@ impl From<PatchError> for CompileError {
         CompileError::Invalid(e.into())
     }
 }
+
+/// Why a live change ([`crate::swap::EngineControl::set`], `gate`, `set_macro`) was
+/// refused. Nothing was changed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SetError {
+    /// No module of that id in the newest committed patch.
+    #[error("no module `{0}` in the patch")]
+    NoSuchModule(ModuleId),
+    /// The module's kind has no such param.
+    #[error("`{module}` ({kind}) has no param `{param}`; its params: {available}")]
+    NoSuchParam {
+        /// The module.
+        module: ModuleId,
+        /// Its kind.
+        kind: &'static str,
+        /// The param asked for.
+        param: String,
+        /// Comma-separated list of its params.
+        available: String,
+    },
+    /// The value is NaN or infinite.
+    #[error("value {0} for `{1}` is not a finite number")]
+    NotFinite(f32, String),
+    /// Macro index outside 1 ..= 16.
+    #[error("macro {0} does not exist (macros are 1 .. 16)")]
+    NoSuchMacro(usize),
+    /// The queue to the audio thread is full (the audio thread is not running, or more
+    /// than its capacity of changes were sent between two blocks).
+    #[error("the audio thread's queue is full; change not applied")]
+    QueueFull,
+}
+
+/// Why a `--script` could not be read or started.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScriptError {
+    /// The script file could not be read.
+    #[error("cannot read script `{path}`: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The text is not JSON.
+    #[error("script: invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// serde_json's description.
+        message: String,
+    },
+    /// An action is malformed.
+    #[error("script[{index}]: {message}")]
+    Action {
+        /// Position of the action in the script.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A patch file a `commit` names could not be read.
+    #[error("script[{index}]: cannot read patch `{path}`: {message}")]
+    PatchFile {
+        /// Position of the action in the script.
+        index: usize,
+        /// The file, as resolved.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// A patch a `commit` names or holds is not patch JSON.
+    #[error("script[{index}]: patch `{path}`: {error}")]
+    Patch {
+        /// Position of the action in the script.
+        index: usize,
+        /// The file, or `inline`.
+        path: String,
+        /// The problem (boxed: it is large and rare).
+        error: Box<PatchError>,
+    },
+    /// The starting patch could not be compiled.
+    #[error(transparent)]
+    Engine(#[from] CompileError),
+}

@@ -358,8 +358,8 @@ impl Graph {
     }
 
     /// Sets every mapped param from its source (if set since build), gliding over `ramp`
-    /// samples (0: at once).
-    fn apply_all_mappings(&mut self, ramp: u32) {
+    /// samples (0: at once). Audio thread safe (bounded, no allocation).
+    pub(crate) fn apply_all_mappings(&mut self, ramp: u32) {
         for index in 0..MACRO_COUNT {
             self.apply_mappings(Source::Macro(index), ramp);
         }
@@ -473,6 +473,24 @@ impl Graph {
         self.held = HeldNotes::default();
         self.bend = 0.0;
         self.fill_constant_params();
+    }
+
+    /// Takes over the clock, the voice (held notes, pitch bend), the host macros and the
+    /// MIDI CC values of `old`, the graph this one replaces, so control-rate ticks, notes
+    /// and macro glides continue exactly. Used by the hot swap at the switch (which then
+    /// re-applies the mappings, see [`Graph::apply_all_mappings`]). Audio thread: plain
+    /// copies.
+    pub(crate) fn adopt_runtime(&mut self, old: &Graph) {
+        self.clock = old.clock;
+        self.voice = old.voice;
+        self.held = old.held;
+        self.bend = old.bend;
+        self.macros = old.macros;
+        *self.macro_blocks = *old.macro_blocks;
+        self.macro_constant = old.macro_constant;
+        self.cc = old.cc;
+        self.macro_touched = old.macro_touched;
+        self.cc_touched = old.cc_touched;
     }
 
     /// Writes every param block from its current value, so processors see valid params

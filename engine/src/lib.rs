@@ -13,9 +13,11 @@ pub mod module;
 pub mod modules;
 pub mod patch;
 pub mod render;
+pub mod script;
 pub mod smooth;
+pub mod swap;
 
-pub use error::{CompileError, EditError, PatchError, PatchErrors};
+pub use error::{CompileError, EditError, PatchError, PatchErrors, ScriptError, SetError};
 pub use graph::{Graph, ModuleIndex, ParamAddr};
 pub use module::{Block, MAX_BLOCK_FRAMES};
 pub use patch::Patch;

@@ -48,6 +48,22 @@ pub struct Patch {
     /// omitted from the JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub macros: Vec<MacroMapping>,
+    /// Where the editor draws each module (canvas units). Layout only: it has no effect
+    /// on the sound, the compiler ignores it, and modules without an entry are placed
+    /// automatically. Omitted from the JSON when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub layout: BTreeMap<ModuleId, Position>,
+}
+
+/// A module's place on the editor's canvas, in canvas units (1 unit = 1 point at zoom 1),
+/// x to the right, y downwards.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge.
+    pub y: f32,
 }
 
 impl Default for Patch {
@@ -58,6 +74,7 @@ impl Default for Patch {
             modules: Vec::new(),
             connections: Vec::new(),
             macros: Vec::new(),
+            layout: BTreeMap::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! these, so there is one way to estimate a frequency or a magnitude.
 
 pub mod measure;
+pub mod swap;
 
 use chronus_engine::render::{self, NoteSpec, Stereo, TimedEvent};
 use chronus_engine::{Graph, Patch, compile};

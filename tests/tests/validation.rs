@@ -353,3 +353,25 @@ fn commit_of_an_invalid_pending_patch_keeps_the_active_one() {
     assert_eq!(ed.active(), &active);
     assert!(ed.is_dirty(), "the pending patch is kept for fixing");
 }
+
+#[test]
+fn editor_understands_cables_written_in_the_short_form() {
+    let patch = Patch::from_json(
+        r#"{ "format": 1, "modules": [ { "id": "osc1", "kind": "sine" }, { "id": "env1", "kind": "adsr" },
+             { "id": "out", "kind": "output" } ],
+             "connections": [ { "from": "osc1", "to": "env1" }, { "from": "env1", "to": "out.in" } ] }"#,
+    )
+    .unwrap();
+    let mut ed = PatchEditor::new(patch);
+    // `env1` written short is `env1.in`: a second cable into it is refused...
+    let e = ed.connect("osc1.out", "env1.in").unwrap_err();
+    assert!(
+        matches!(e, EditError::Patch(PatchError::InputDrivenTwice { .. })),
+        "{e}"
+    );
+    // ...and the long form disconnects the short-form cable.
+    ed.disconnect("osc1.out", "env1.in").unwrap();
+    assert_eq!(ed.pending().connections.len(), 1);
+    ed.disconnect("env1", "out").unwrap();
+    assert!(ed.pending().connections.is_empty());
+}

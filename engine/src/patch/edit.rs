@@ -187,7 +187,12 @@ impl PatchEditor {
             }
             .into());
         }
-        if let Some(existing) = self.pending.connections.iter().find(|c| c.to == to) {
+        if let Some(existing) = self
+            .pending
+            .connections
+            .iter()
+            .find(|c| self.same_dest(&c.to, &to))
+        {
             return Err(PatchError::InputDrivenTwice {
                 at,
                 to: to.to_string(),
@@ -219,9 +224,11 @@ impl PatchEditor {
         let from = self.canonical_source(from).map_err(|_| missing())?;
         let to = self.canonical_dest(to).map_err(|_| missing())?;
         let before = self.pending.connections.len();
-        self.pending
-            .connections
-            .retain(|c| !(c.from == from && c.to == to));
+        let cables = std::mem::take(&mut self.pending.connections);
+        self.pending.connections = cables
+            .into_iter()
+            .filter(|c| !(self.same_source(&c.from, &from) && self.same_dest(&c.to, &to)))
+            .collect();
         if self.pending.connections.len() == before {
             return Err(missing());
         }
@@ -281,6 +288,23 @@ impl PatchEditor {
     /// Throws away pending edits.
     pub fn abort(&mut self) {
         self.pending = self.active.clone();
+    }
+
+    /// Whether a cable's written source (maybe the short `osc1` form) is `canonical`.
+    fn same_source(&self, written: &PortRef, canonical: &PortRef) -> bool {
+        written == canonical
+            || (written.port.is_none()
+                && self
+                    .canonical_source(&written.to_string())
+                    .is_ok_and(|c| &c == canonical))
+    }
+
+    /// Whether a cable's written destination (maybe the short `env1` form) is `canonical`.
+    fn same_dest(&self, written: &PortRef, canonical: &PortRef) -> bool {
+        written == canonical
+            || self
+                .canonical_dest(&written.to_string())
+                .is_ok_and(|c| &c == canonical)
     }
 
     fn canonical_source(&self, text: &str) -> Result<PortRef, EditError> {
