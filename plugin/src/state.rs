@@ -277,7 +277,8 @@ impl PatchStore {
     }
 
     /// Runs `f` with the running engine's control half (status, live sets, aborts), or
-    /// returns `None` when the plugin is not active. Control thread.
+    /// returns `None` when the plugin is not active. Control thread. `f` must not call
+    /// back into this store (the engine is locked while it runs).
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut EngineControl) -> R) -> Option<R> {
         self.engine().as_mut().map(f)
     }
@@ -320,10 +321,12 @@ impl PatchStore {
                 (SavedDoc::new(default_patch()), Some(e))
             }
         };
-        let (doc, error) = match self.engine().as_mut().map(|engine| {
+        // Bound first: the engine lock must be released before the fallback takes it.
+        let loaded = self.engine().as_mut().map(|engine| {
             engine.set_crossfade_ms(doc.crossfade_ms);
             engine.load(&doc.patch)
-        }) {
+        });
+        let (doc, error) = match loaded {
             Some(Err(e)) => {
                 // Valid but cannot run here (e.g. delay memory at this sample rate).
                 let e = format!("the saved patch cannot run: {e}");
