@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check Chronus has, in the order a failure is cheapest to find: formatting,
 # lints, the whole test suite (debug build, opt-level 1), then the release-only stress
-# tests. This is the README's test command; .ci/run calls it. Needs only the Rust
-# toolchain (cargo, rustfmt, clippy); it installs nothing.
+# tests, then the plugin in real hosts. This is the README's test command; .ci/run calls
+# it. Needs the Rust toolchain (cargo, rustfmt, clippy) and python3: the host tests make
+# their own venv with pedalboard and DawDreamer from PyPI (installing python3-venv with
+# apt-get when run as root on a machine that lacks it).
 #
 # Release-only stress tests: any tests/tests/stress*.rs file is also run with --release
 # (mark its tests `#[cfg_attr(debug_assertions, ignore = "release only")]`).
@@ -30,6 +32,11 @@ cargo fmt --all -- --check
 section "lints (cargo clippy, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+section "plugin bundles (cargo xtask bundle chronus --release)"
+cargo xtask bundle chronus --release
+# The CLAP host test in the workspace must find the bundle: never skip it here.
+export CHRONUS_REQUIRE_BUNDLES=1
+
 section "tests (cargo test --workspace)"
 cargo test --workspace --locked --no-fail-fast
 
@@ -44,5 +51,8 @@ for file in "${stress[@]}"; do
   echo "-- $name"
   cargo test --locked --release -p chronus-tests --test "$name"
 done
+
+section "real hosts: Chronus.vst3 in pedalboard and DawDreamer"
+CHRONUS_SKIP_BUNDLE=1 bash tests/hosts/run.sh
 
 section "all checks passed"

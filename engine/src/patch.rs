@@ -73,8 +73,8 @@ impl Default for Patch {
             name: String::new(),
             modules: Vec::new(),
             connections: Vec::new(),
-            macros: Vec::new(),
             layout: BTreeMap::new(),
+            macros: Vec::new(),
         }
     }
 }

@@ -282,6 +282,10 @@ fn activate(
 #[test]
 fn chronus_clap_in_a_clap_host() {
     let Some(path) = bundle() else {
+        assert!(
+            std::env::var_os("CHRONUS_REQUIRE_BUNDLES").is_none(),
+            "CHRONUS_REQUIRE_BUNDLES is set but there is no Chronus.clap bundle"
+        );
         eprintln!(
             "SKIPPED: no Chronus.clap bundle (build it with `cargo xtask bundle chronus --release`, \
              or set CHRONUS_CLAP)"
