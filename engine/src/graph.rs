@@ -389,8 +389,8 @@ impl Graph {
     }
 
     /// Sets every mapped param from its source (if set since build), gliding over `ramp`
-    /// samples (0: at once).
-    fn apply_all_mappings(&mut self, ramp: u32) {
+    /// samples (0: at once). Audio thread safe (bounded, no allocation).
+    pub(crate) fn apply_all_mappings(&mut self, ramp: u32) {
         for index in 0..MACRO_COUNT {
             self.apply_mappings(Source::Macro(index), ramp);
         }
@@ -511,9 +511,10 @@ impl Graph {
         self.audio_in_silent = [true; 2];
     }
 
-    /// Takes over the clock, the voice (held notes, pitch bend) and the host macros of
-    /// `old`, the graph this one replaces, so control-rate ticks, notes and macro glides
-    /// continue exactly. Used by the hot swap at the switch, which then also writes param
+    /// Takes over the clock, the voice (held notes, pitch bend), the host macros and the
+    /// MIDI CC values of `old`, the graph this one replaces, so control-rate ticks, notes
+    /// and macro glides continue exactly. Used by the hot swap at the switch, which then
+    /// re-applies the mappings (see [`Graph::apply_all_mappings`]) and writes param
     /// smoothers directly: so the next block refills every macro and param block.
     /// Audio thread: plain copies.
     pub(crate) fn adopt_runtime(&mut self, old: &Graph) {
@@ -526,6 +527,9 @@ impl Graph {
         self.macro_constant = old.macro_constant;
         self.macros_idle = false;
         self.params_idle = false;
+        self.cc = old.cc;
+        self.macro_touched = old.macro_touched;
+        self.cc_touched = old.cc_touched;
     }
 
     /// Writes every param block from its current value, so processors see valid params

@@ -23,6 +23,7 @@ use std::sync::Mutex;
 use chronus_engine::CompileError;
 use chronus_engine::macros;
 use chronus_engine::patch::Patch;
+use chronus_engine::swap::CommitId;
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::{nice_error, nice_log, nice_warn};
 use serde::{Deserialize, Serialize};
@@ -187,14 +188,21 @@ impl PatchStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The current document.
+    /// The current document: what is saved. While the engine runs, its patch is the one
+    /// playing (the last commit switched in; a commit still priming or rejected is not
+    /// saved).
     pub fn doc(&self) -> SavedDoc {
+        if let Some(engine) = self.engine().as_mut() {
+            engine.status();
+            let active = engine.swap().active_patch().clone();
+            self.stored().doc.patch = active;
+        }
         self.stored().doc.clone()
     }
 
-    /// The current patch.
+    /// The current patch (see [`PatchStore::doc`]).
     pub fn patch(&self) -> Patch {
-        self.stored().doc.patch.clone()
+        self.doc().patch
     }
 
     /// Why the last state load fell back to the default patch (`None` if it did not).
@@ -227,8 +235,9 @@ impl PatchStore {
         *self.engine() = None;
     }
 
-    /// Replaces the patch (an edit from the GUI, or a test): validates it, keeps it for
-    /// saving and hands it to the running engine, which crossfades to it.
+    /// Replaces the whole patch (a preset load): validates it, keeps it for saving and
+    /// hands it to the running engine as a fresh engine, which it crossfades to. For
+    /// edits of the playing patch use [`PatchStore::commit`].
     ///
     /// # Errors
     /// The validation or compile error; the current patch then stays.
@@ -242,6 +251,36 @@ impl PatchStore {
         stored.error = None;
         stored.revision += 1;
         Ok(())
+    }
+
+    /// Commits an edit of the playing patch (the GUI's commit): validated here, then
+    /// primed on the engine's background thread and switched in click-free with the live
+    /// state carried over (see `chronus_engine::swap`). Returns the commit's id; its
+    /// outcome (swapped, or rejected with a reason) shows in [`PatchStore::with_engine`]'s
+    /// status. Before activation the patch is simply stored.
+    ///
+    /// # Errors
+    /// The patch is invalid; nothing changes.
+    pub fn commit(&self, patch: Patch) -> Result<Option<CommitId>, CompileError> {
+        chronus_engine::patch::validate::validate(&patch).map_err(CompileError::from)?;
+        let id = match self.engine().as_mut() {
+            Some(engine) => Some(engine.commit(patch)),
+            None => {
+                let mut stored = self.stored();
+                stored.doc.patch = patch;
+                stored.error = None;
+                None
+            }
+        };
+        self.stored().revision += 1;
+        Ok(id)
+    }
+
+    /// Runs `f` with the running engine's control half (status, live sets, aborts), or
+    /// returns `None` when the plugin is not active. Control thread. `f` must not call
+    /// back into this store (the engine is locked while it runs).
+    pub fn with_engine<R>(&self, f: impl FnOnce(&mut EngineControl) -> R) -> Option<R> {
+        self.engine().as_mut().map(f)
     }
 
     /// Sets the crossfade used when a patch replaces another (clamped to
@@ -282,10 +321,12 @@ impl PatchStore {
                 (SavedDoc::new(default_patch()), Some(e))
             }
         };
-        let (doc, error) = match self.engine().as_mut().map(|engine| {
+        // Bound first: the engine lock must be released before the fallback takes it.
+        let loaded = self.engine().as_mut().map(|engine| {
             engine.set_crossfade_ms(doc.crossfade_ms);
             engine.load(&doc.patch)
-        }) {
+        });
+        let (doc, error) = match loaded {
             Some(Err(e)) => {
                 // Valid but cannot run here (e.g. delay memory at this sample rate).
                 let e = format!("the saved patch cannot run: {e}");

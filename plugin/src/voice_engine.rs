@@ -1,116 +1,203 @@
 //! The one file between the plugin and the engine: everything the plugin asks of the
 //! engine goes through [`EngineControl`] (control threads) and [`EngineAudio`] (the audio
-//! thread), so replacing what is behind them touches only this file.
+//! thread).
 //!
-//! For now it drives a compiled [`Graph`] directly: a new patch (state load, GUI edit) is
-//! compiled on the control thread, handed to the audio thread through a bounded lock-free
-//! queue, and takes over at the next block boundary with an equal-power crossfade from
-//! the old graph (which keeps running until the fade ends). Held notes, macro and CC
-//! values and pitch bend carry over. Retired graphs travel back through a second queue and
-//! are dropped on a control thread. When the hot-swap engine (`chronus_engine::swap`,
-//! background priming, state carry-over) lands, it replaces the innards here.
+//! Inside runs the hot-swap engine (`chronus_engine::swap`): patch edits are *commits*
+//! ([`EngineControl::commit`]) primed on the engine's background thread, checked, and
+//! switched in at a block boundary with a crossfade and the live state carried over.
+//!
+//! A state load replaces the whole patch at once instead ([`EngineControl::load`]): a new
+//! engine is built on the control thread and handed to the audio thread through a bounded
+//! lock-free queue. The audio thread takes it at its next block (or at once on a host
+//! reset), gives it the host's macros, the MIDI CCs, pitch bend and held note, and
+//! crossfades to it (equal power: the patches are unrelated) while the old engine keeps
+//! running until the fade ends. Old engines travel back through a second queue and are
+//! dropped on a control thread, with the control half that belonged to them.
 //!
 //! The audio half never allocates, frees, locks or waits: it only `try_recv`s and
 //! `try_send`s on pre-allocated bounded queues, and if the return queue is full it keeps
-//! the new patch waiting rather than drop a graph on the audio thread.
+//! the new engine waiting rather than drop one on the audio thread.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chronus_engine::patch::Patch;
 use chronus_engine::render::{Event, Player};
-use chronus_engine::{CompileError, Graph, MAX_BLOCK_FRAMES, compile};
+use chronus_engine::swap::{self, CommitId, Engine, EngineOptions, Status};
+use chronus_engine::{CompileError, MAX_BLOCK_FRAMES};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use crate::params::MACRO_COUNT;
 
-/// How many new graphs may wait for the audio thread (the newest wins beyond that).
+/// How many new engines may wait for the audio thread (the newest wins beyond that).
 const INSTALL_QUEUE: usize = 4;
-/// How many retired graphs may wait to be dropped on a control thread.
+/// How many retired engines may wait to be dropped on a control thread.
 const RETIRE_QUEUE: usize = 16;
+/// MIDI CCs tracked so a replacing engine gets them.
+const CC_COUNT: usize = 128;
 
-/// Control half: compiles patches and sends them to the audio half. Control threads.
+/// Engine settings for a crossfade of `crossfade_ms`.
+fn options(crossfade_ms: f32) -> EngineOptions {
+    EngineOptions {
+        crossfade_ms,
+        ..EngineOptions::default()
+    }
+}
+
+/// Control half: commits, state loads, status. Control threads.
 pub struct EngineControl {
-    /// Rate the graphs are compiled for.
+    /// Rate the engines run at.
     sample_rate: f32,
-    /// New graphs to the audio thread.
-    to_audio: Sender<Box<Graph>>,
-    /// The same queue's receiving end, to drop graphs the audio thread never took when
-    /// the queue is full (the newest patch wins).
-    stale: Receiver<Box<Graph>>,
-    /// Retired graphs coming back, dropped here.
-    retired: Receiver<Box<Graph>>,
+    /// The newest engine's control half.
+    swap: swap::EngineControl,
+    /// Control halves of engines the audio thread may still be playing (fading out),
+    /// oldest first; each is dropped when an engine comes back.
+    old: VecDeque<swap::EngineControl>,
+    /// New engines to the audio thread.
+    to_audio: Sender<Box<swap::EngineAudio>>,
+    /// The same queue's receiving end, to drop engines the audio thread never took when
+    /// the queue is full (the newest state wins).
+    stale: Receiver<Box<swap::EngineAudio>>,
+    /// Retired engines coming back, dropped here.
+    retired: Receiver<Box<swap::EngineAudio>>,
     /// Crossfade length in ms, as `f32` bits, read by the audio thread at each switch.
     crossfade_ms: Arc<AtomicU32>,
 }
 
 impl EngineControl {
-    /// Compiles `patch` and sends it to the audio thread, which switches to it at its next
-    /// block (crossfading). Also drops graphs the audio thread has retired.
+    /// Replaces the whole patch (a state load): builds a new engine playing `patch` and
+    /// sends it to the audio thread, which switches to it at its next block (crossfading)
+    /// or at once on a host reset. Also drops engines the audio thread has retired.
     ///
     /// # Errors
-    /// The patch is invalid or cannot run at this sample rate; nothing is sent.
+    /// The patch is invalid or cannot run at this sample rate; nothing changes.
     pub fn load(&mut self, patch: &Patch) -> Result<(), CompileError> {
         self.collect_garbage();
-        let mut graph = Box::new(compile::compile(patch, self.sample_rate)?);
+        let ms = f32::from_bits(self.crossfade_ms.load(Ordering::Relaxed));
+        let (control, audio) = Engine::new(patch, self.sample_rate, options(ms))?;
+        let mut audio = Box::new(audio);
         loop {
-            match self.to_audio.try_send(graph) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Full(g)) => {
-                    // The audio thread is not keeping up (or not running): the oldest
-                    // waiting patch is superseded.
+            match self.to_audio.try_send(audio) {
+                Ok(()) => break,
+                Err(TrySendError::Full(a)) => {
+                    // The audio thread is not running: the oldest waiting state is
+                    // superseded (dropped here, with its control half).
                     drop(self.stale.try_recv());
-                    graph = g;
+                    self.old.pop_front();
+                    audio = a;
                 }
-                // The audio half is gone (plugin deactivated): nothing to play it.
-                Err(TrySendError::Disconnected(_)) => return Ok(()),
+                // The audio half is gone (plugin deactivated): nothing plays it.
+                Err(TrySendError::Disconnected(_)) => break,
             }
         }
+        self.old
+            .push_back(std::mem::replace(&mut self.swap, control));
+        Ok(())
     }
 
-    /// Sets the crossfade used at the next switch (ms, already clamped by the caller).
+    /// Commits a patch edit to the playing engine: primed in the background, checked,
+    /// switched in click-free with the live state carried over. Returns at once; the
+    /// outcome shows in [`EngineControl::status`].
+    pub fn commit(&mut self, patch: Patch) -> CommitId {
+        self.collect_garbage();
+        self.swap.commit(patch)
+    }
+
+    /// The playing engine's status (active commit, outcomes, load). Drains its report
+    /// queues.
+    pub fn status(&mut self) -> &Status {
+        self.swap.status()
+    }
+
+    /// The playing engine's control half, for what this file does not wrap (live `set`,
+    /// `gate`, `abort`, waiting for the primer in tests).
+    pub fn swap(&mut self) -> &mut swap::EngineControl {
+        &mut self.swap
+    }
+
+    /// Sets the crossfade used at later switches (ms, clamped to 0..=100).
     pub fn set_crossfade_ms(&mut self, ms: f32) {
+        let ms = if ms.is_nan() {
+            10.0
+        } else {
+            ms.clamp(0.0, 100.0)
+        };
         self.crossfade_ms.store(ms.to_bits(), Ordering::Relaxed);
+        self.swap.set_crossfade_ms(ms);
     }
 
-    /// Drops graphs the audio thread has retired.
+    /// Drops engines the audio thread has retired, with their control halves.
     pub fn collect_garbage(&mut self) {
-        while let Ok(graph) = self.retired.try_recv() {
-            drop(graph);
+        while let Ok(engine) = self.retired.try_recv() {
+            drop(engine);
+            self.old.pop_front();
         }
     }
 
-    /// The rate graphs are compiled for.
+    /// The rate engines run at.
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
     }
 }
 
-/// Audio half: plays the current graph, switches to new ones. Audio thread (it is
+/// What the audio half remembers of the MIDI it was sent, to hand it to a replacing
+/// engine.
+#[derive(Debug, Clone, Copy)]
+struct MidiMemory {
+    /// CC values received (None: never).
+    cc: [Option<f32>; CC_COUNT],
+    /// Pitch bend, semitones.
+    bend: f32,
+    /// The note sounding (key, velocity), last-note priority.
+    held: Option<(u8, f32)>,
+}
+
+impl MidiMemory {
+    fn note(&mut self, event: &Event) {
+        match *event {
+            Event::NoteOn { key, velocity } => self.held = Some((key, velocity)),
+            Event::NoteOff { key } if self.held.is_some_and(|(k, _)| k == key) => {
+                self.held = None;
+            }
+            Event::PitchBend { semitones } if semitones.is_finite() => self.bend = semitones,
+            Event::Cc { cc, value } if !value.is_nan() => {
+                if let Some(slot) = self.cc.get_mut(usize::from(cc)) {
+                    *slot = Some(value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Audio half: plays the engine, switches to replacing ones. Audio thread (it is
 /// created and dropped on the control thread that activates the plugin).
 pub struct EngineAudio {
     /// What plays.
-    graph: Box<Graph>,
-    /// The graph being faded out after a switch, if any.
-    fading: Option<Box<Graph>>,
+    engine: Box<swap::EngineAudio>,
+    /// The engine being faded out after a state load, if any.
+    fading: Option<Box<swap::EngineAudio>>,
     /// Frames of the current fade done.
     fade_done: u32,
     /// Frames of the current fade.
     fade_len: u32,
-    /// New graphs from the control half.
-    incoming: Receiver<Box<Graph>>,
-    /// Retired graphs back to the control half.
-    retire: Sender<Box<Graph>>,
+    /// New engines from the control half.
+    incoming: Receiver<Box<swap::EngineAudio>>,
+    /// Retired engines back to the control half.
+    retire: Sender<Box<swap::EngineAudio>>,
     /// Crossfade length, ms, `f32` bits.
     crossfade_ms: Arc<AtomicU32>,
-    /// The host's macro values last applied (0..1), given to every new graph.
+    /// The host's macro values last applied (0..1), given to every new engine.
     macros: [f32; MACRO_COUNT],
-    /// The old graph's output during a fade.
+    /// MIDI state handed to a replacing engine.
+    midi: MidiMemory,
+    /// The old engine's output during a fade.
     scratch: Box<[[f32; MAX_BLOCK_FRAMES]; 2]>,
 }
 
-/// Compiles `patch` at `sample_rate` and returns the two halves of a running engine with
-/// the host's macros applied and every glide settled. Control thread (`activate()`).
+/// Builds an engine playing `patch` at `sample_rate` and returns its two halves with the
+/// host's macros applied and every glide settled. Control thread (`activate()`).
 ///
 /// # Errors
 /// The patch is invalid or cannot run at this rate.
@@ -120,19 +207,21 @@ pub fn start(
     crossfade_ms: f32,
     macros: [f32; MACRO_COUNT],
 ) -> Result<(EngineControl, EngineAudio), CompileError> {
-    let graph = Box::new(compile::compile(patch, sample_rate)?);
+    let (swap, engine) = Engine::new(patch, sample_rate, options(crossfade_ms))?;
     let (to_audio, incoming) = bounded(INSTALL_QUEUE);
     let (retire, retired) = bounded(RETIRE_QUEUE);
     let crossfade_ms = Arc::new(AtomicU32::new(crossfade_ms.to_bits()));
     let control = EngineControl {
         sample_rate,
+        swap,
+        old: VecDeque::new(),
         to_audio,
         stale: incoming.clone(),
         retired,
         crossfade_ms: crossfade_ms.clone(),
     };
     let mut audio = EngineAudio {
-        graph,
+        engine: Box::new(engine),
         fading: None,
         fade_done: 0,
         fade_len: 0,
@@ -140,6 +229,11 @@ pub fn start(
         retire,
         crossfade_ms,
         macros,
+        midi: MidiMemory {
+            cc: [None; CC_COUNT],
+            bend: 0.0,
+            held: None,
+        },
         scratch: Box::new([[0.0; MAX_BLOCK_FRAMES]; 2]),
     };
     audio.reset(macros);
@@ -147,7 +241,7 @@ pub fn start(
 }
 
 impl EngineAudio {
-    /// Applies a note, pitch bend, CC or macro event now, to the playing graph and to
+    /// Applies a note, pitch bend, CC or macro event now, to the playing engine and to
     /// one fading out. Audio thread.
     pub fn apply(&mut self, event: &Event) {
         if let Event::Macro { index, value } = *event
@@ -156,7 +250,8 @@ impl EngineAudio {
         {
             *m = value.clamp(0.0, 1.0);
         }
-        self.graph.apply(event);
+        self.midi.note(event);
+        self.engine.apply(event);
         if let Some(old) = self.fading.as_mut() {
             old.apply(event);
         }
@@ -164,9 +259,12 @@ impl EngineAudio {
 
     /// Releases every note (MIDI all-notes-off / all-sound-off). Audio thread.
     pub fn all_notes_off(&mut self) {
-        self.graph.all_notes_off();
-        if let Some(old) = self.fading.as_mut() {
-            old.all_notes_off();
+        self.midi.held = None;
+        for key in 0..128 {
+            self.engine.apply(&Event::NoteOff { key });
+            if let Some(old) = self.fading.as_mut() {
+                old.apply(&Event::NoteOff { key });
+            }
         }
     }
 
@@ -175,8 +273,8 @@ impl EngineAudio {
         &self.macros
     }
 
-    /// Renders `left.len()` frames (any number, 0 included). Switches to a new graph
-    /// first if one is waiting. Audio thread: no allocation.
+    /// Renders `left.len()` frames (any number, 0 included). Switches to a replacing
+    /// engine first if one is waiting. Audio thread: no allocation.
     pub fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
         let frames = left.len().min(right.len());
         if frames == 0 {
@@ -184,7 +282,7 @@ impl EngineAudio {
         }
         self.switch_if_ready();
         let (left, right) = (&mut left[..frames], &mut right[..frames]);
-        self.graph.process([&[], &[]], [&mut *left, &mut *right]);
+        self.engine.process([&[], &[]], [&mut *left, &mut *right]);
         let Some(old) = self.fading.as_mut() else {
             return;
         };
@@ -211,9 +309,9 @@ impl EngineAudio {
         }
     }
 
-    /// Returns to a clean start (host reset): takes the newest waiting graph at once (no
+    /// Returns to a clean start (host reset): takes the newest waiting engine at once (no
     /// fade), ends any fade, applies the host's current `macros` without glide and resets
-    /// the graph. Audio thread: no allocation.
+    /// the engine (module state cleared, notes released). Audio thread: no allocation.
     pub fn reset(&mut self, macros: [f32; MACRO_COUNT]) {
         self.macros = macros.map(|m| if m.is_nan() { 0.0 } else { m.clamp(0.0, 1.0) });
         if let Some(old) = self.fading.take() {
@@ -223,19 +321,20 @@ impl EngineAudio {
             let Ok(new) = self.incoming.try_recv() else {
                 break;
             };
-            let old = std::mem::replace(&mut self.graph, new);
+            let old = std::mem::replace(&mut self.engine, new);
             self.send_back(old);
         }
         for (index, &value) in self.macros.iter().enumerate() {
-            self.graph.set_macro(index, value);
+            self.engine.apply(&Event::Macro { index, value });
         }
-        self.graph.reset();
+        self.midi.held = None;
+        self.engine.reset();
     }
 
-    /// Takes the newest waiting graph, if there is room to retire the ones it replaces,
-    /// and starts the crossfade to it.
+    /// Takes the newest waiting engine, if there is room to retire the ones it replaces,
+    /// hands it the live controls and starts the crossfade to it.
     fn switch_if_ready(&mut self) {
-        // Room for the graph fading now, the one playing, and every superseded newcomer.
+        // Room for the engine fading now, the one playing, and every superseded newcomer.
         if !self.room_to_retire(INSTALL_QUEUE + 2) {
             return;
         }
@@ -246,17 +345,31 @@ impl EngineAudio {
         while let Ok(newer) = self.incoming.try_recv() {
             self.send_back(std::mem::replace(&mut new, newer));
         }
-        new.copy_controls_from(&self.graph);
-        let voice = *self.graph.voice();
-        if voice.gate {
-            new.note_on(voice.key, voice.velocity);
+        // The new engine has never played: give it the host's controls and settle them.
+        for (index, &value) in self.macros.iter().enumerate() {
+            new.apply(&Event::Macro { index, value });
+        }
+        for (cc, value) in self.midi.cc.iter().enumerate() {
+            if let Some(value) = *value {
+                new.apply(&Event::Cc {
+                    cc: cc as u8,
+                    value,
+                });
+            }
+        }
+        new.apply(&Event::PitchBend {
+            semitones: self.midi.bend,
+        });
+        new.reset();
+        if let Some((key, velocity)) = self.midi.held {
+            new.apply(&Event::NoteOn { key, velocity });
         }
         if let Some(older) = self.fading.take() {
             self.send_back(older);
         }
-        let old = std::mem::replace(&mut self.graph, new);
+        let old = std::mem::replace(&mut self.engine, new);
         let ms = f32::from_bits(self.crossfade_ms.load(Ordering::Relaxed));
-        self.fade_len = (ms.clamp(0.0, 1_000.0) * 0.001 * self.graph.sample_rate()) as u32;
+        self.fade_len = (ms.clamp(0.0, 100.0) * 0.001 * self.engine.sample_rate()) as u32;
         self.fade_done = 0;
         if self.fade_len == 0 {
             self.send_back(old);
@@ -265,17 +378,17 @@ impl EngineAudio {
         }
     }
 
-    /// Whether `n` more graphs fit in the return queue.
+    /// Whether `n` more engines fit in the return queue.
     fn room_to_retire(&self, n: usize) -> bool {
         self.retire.len() + n <= RETIRE_QUEUE
     }
 
-    /// Hands a graph back to the control side to be dropped there. Callers check
+    /// Hands an engine back to the control side to be dropped there. Callers check
     /// [`EngineAudio::room_to_retire`] first, so this never drops on the audio thread in
-    /// practice; if the control half is gone (plugin shutting down) the graph is dropped
+    /// practice; if the control half is gone (plugin shutting down) the engine is dropped
     /// here, which is then off the real-time path.
-    fn send_back(&mut self, graph: Box<Graph>) {
-        if let Err(e) = self.retire.try_send(graph) {
+    fn send_back(&mut self, engine: Box<swap::EngineAudio>) {
+        if let Err(e) = self.retire.try_send(engine) {
             debug_assert!(
                 matches!(e, TrySendError::Disconnected(_)),
                 "retire queue full: room_to_retire was not checked"

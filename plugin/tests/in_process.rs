@@ -432,3 +432,56 @@ fn the_default_patch_sounds_the_same_in_the_plugin_and_in_the_engine_alone() {
     assert!(measure::max_diff(&right, &engine.right) < 1e-4);
     assert!(measure::rms(&left) > 0.01);
 }
+
+/// A valid patch whose delay lines need more than the engine's memory limit at 192 kHz
+/// (50 delays of 2 s: 77 MB) but not at 48 kHz (19 MB).
+fn memory_hungry() -> Patch {
+    let mut modules = vec![serde_json::json!({ "id": "osc", "kind": "sine" })];
+    let mut connections = Vec::new();
+    let mut prev = "osc".to_owned();
+    for i in 0..50 {
+        let id = format!("d{i}");
+        modules.push(serde_json::json!({ "id": id, "kind": "delay" }));
+        connections
+            .push(serde_json::json!({ "from": format!("{prev}.out"), "to": format!("{id}.in") }));
+        prev = id;
+    }
+    modules.push(serde_json::json!({ "id": "out", "kind": "output" }));
+    connections.push(serde_json::json!({ "from": format!("{prev}.out"), "to": "out.in" }));
+    let json = serde_json::json!({ "format": 1, "modules": modules, "connections": connections });
+    patch(&json.to_string())
+}
+
+#[test]
+fn a_patch_that_cannot_run_at_the_host_rate_falls_back_to_the_default() {
+    // Restored while active at 192 kHz: refused by the engine, default patch, error kept.
+    let mut p = plugin(GATED_SINE, 192_000.0);
+    let mut fields = std::collections::BTreeMap::new();
+    let doc =
+        serde_json::json!({ "format": 1, "patch": serde_json::to_value(memory_hungry()).unwrap() });
+    fields.insert("chronus-patch".to_owned(), doc.to_string());
+    p.chronus_params().deserialize_fields(&fields);
+    let store = &p.chronus_params().patch;
+    let error = store.error().expect("an error");
+    assert!(
+        error.contains("cannot run") && error.contains("memory"),
+        "{error}"
+    );
+    assert_eq!(store.patch(), patch(DEFAULT_PATCH_JSON));
+    let (left, _) = play(&mut p, 19_200, &[512], &[(0, note_on(0, 57, 1.0))]);
+    assert!(
+        measure::rms(&left[9_600..]) > 0.01,
+        "the default patch plays"
+    );
+
+    // Stored at 48 kHz (fine there), then activated at 192 kHz: the same fallback.
+    let mut p = plugin(GATED_SINE, 48_000.0);
+    p.chronus_params().patch.set_patch(memory_hungry()).unwrap();
+    assert!(
+        p.prepare(192_000.0),
+        "falls back to a playing default patch"
+    );
+    let error = p.chronus_params().patch.error().expect("an error");
+    assert!(error.contains("192000 Hz"), "{error}");
+    assert_eq!(p.chronus_params().patch.patch(), patch(DEFAULT_PATCH_JSON));
+}

@@ -92,6 +92,26 @@ impl EngineAudio {
         self.frames
     }
 
+    /// Returns to a clean start (a plugin host's reset): a crossfade in progress ends at
+    /// once (the old graph retires), and the active graph and a graph queued behind the
+    /// fade are reset (phases, envelopes, filter memory and delay lines cleared, notes
+    /// released, glides settled). Param values, macros and waiting commits are kept.
+    /// Audio thread: no allocation.
+    pub fn reset(&mut self) {
+        let _mark = AudioThreadMark::set();
+        if self.fade.take().is_some() {
+            self.shared.fading.store(false, R);
+            if let Some(old) = self.slots[1 - self.active].take() {
+                self.retirer.retire(old);
+            }
+        }
+        for p in self.slots.iter_mut().chain([&mut self.queued]).flatten() {
+            p.graph.reset();
+        }
+        self.recover_left = 0;
+        self.publish_voice();
+    }
+
     /// Renders `out[0].len()` frames (any number) reading the host's input from
     /// `audio_in` (shorter slices read as silence). Live changes sent before this call
     /// apply at their frame offsets; a primed graph is switched in at the first block
@@ -392,7 +412,7 @@ fn check_output(l: &[f32], r: &[f32], limit: f32) -> Option<Fault> {
 }
 
 impl Player for EngineAudio {
-    /// Notes, pitch bend and macros go to every running graph; `Param` and `Gate` carry
+    /// Notes, pitch bend, macros and CCs go to every running graph; `Param` and `Gate` carry
     /// addresses of one graph and go to the active graph only (use
     /// [`super::EngineControl::set`] to address params by name across swaps).
     fn apply(&mut self, event: &Event) {

@@ -76,6 +76,9 @@ pub(crate) fn transplant(old: &Prepared, new: &mut Prepared) -> Carried {
             new.graph.param_slots[pn].smoother = smoother;
         }
     }
+    // Mapped params follow the new patch's mappings from the carried sources (a commit
+    // may have changed a mapping; unchanged ones land where they already are).
+    new.graph.apply_all_mappings(ramp);
     let all = carried as usize == old.graph.module_count()
         && carried as usize == new.graph.module_count();
     Carried {
