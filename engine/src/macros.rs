@@ -230,12 +230,7 @@ pub(crate) fn resolve(
                 module: m.target.module.clone(),
                 kind: kind.name,
                 param: param.to_owned(),
-                available: kind
-                    .params
-                    .iter()
-                    .map(|p| p.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                available: kind.param_names(),
             });
             continue;
         };

@@ -260,9 +260,42 @@ impl KindSpec {
         self.outputs.iter().position(|p| p.name == name)
     }
 
+    /// Its param names, comma-separated (for error messages).
+    pub fn param_names(&self) -> String {
+        name_list(self.params.iter().map(|p| p.name))
+    }
+
+    /// Its output names, comma-separated (for error messages).
+    pub fn output_names(&self) -> String {
+        name_list(self.outputs.iter().map(|o| o.name))
+    }
+
+    /// Every port a connection may drive: signal inputs, then modulatable params,
+    /// comma-separated (for error messages).
+    pub fn destination_names(&self) -> String {
+        name_list(
+            self.inputs.iter().map(|i| i.name).chain(
+                self.params
+                    .iter()
+                    .filter(|p| p.modulation != Modulation::None)
+                    .map(|p| p.name),
+            ),
+        )
+    }
+
     /// Whether any output is delayed (the module can close a feedback cycle).
     pub fn has_delayed_output(&self) -> bool {
         self.outputs.iter().any(|o| o.delayed)
+    }
+}
+
+/// Names joined with ", " (or "none"), as error messages list what exists.
+pub fn name_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
     }
 }
 

@@ -317,12 +317,7 @@ impl PatchEditor {
                 module: port.module,
                 kind: kind.name,
                 port: name,
-                available: kind
-                    .outputs
-                    .iter()
-                    .map(|o| o.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                available: kind.output_names(),
             }
             .into());
         }
@@ -352,18 +347,7 @@ impl PatchEditor {
                 module: port.module,
                 kind: kind.name,
                 port: name,
-                available: kind
-                    .inputs
-                    .iter()
-                    .map(|i| i.name)
-                    .chain(
-                        kind.params
-                            .iter()
-                            .filter(|p| p.modulation != Modulation::None)
-                            .map(|p| p.name),
-                    )
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                available: kind.destination_names(),
             }
             .into());
         };

@@ -10,7 +10,7 @@ use super::{MAX_CONNECTIONS, MAX_ID_LEN, MAX_MODULES, ModuleId, ModuleSpec, Para
 use crate::compile::order::{self, Step};
 use crate::error::{PatchError, PatchErrors};
 use crate::macros::{self, ResolvedMapping};
-use crate::module::{KindSpec, Modulation, Unit};
+use crate::module::{KindSpec, Modulation, Unit, name_list};
 use crate::modules;
 
 /// Largest magnitude of a connection's gain.
@@ -180,7 +180,7 @@ pub fn validate(patch: &Patch) -> Result<Resolved, PatchErrors> {
                 module: c.from.module.clone(),
                 kind: from_kind.name,
                 port: from_port.to_owned(),
-                available: list(from_kind.outputs.iter().map(|o| o.name)),
+                available: from_kind.output_names(),
             });
             continue;
         };
@@ -203,15 +203,7 @@ pub fn validate(patch: &Patch) -> Result<Resolved, PatchErrors> {
                 module: c.to.module.clone(),
                 kind: to_kind.name,
                 port: to_port.to_owned(),
-                available: list(
-                    to_kind.inputs.iter().map(|i| i.name).chain(
-                        to_kind
-                            .params
-                            .iter()
-                            .filter(|p| p.modulation != Modulation::None)
-                            .map(|p| p.name),
-                    ),
-                ),
+                available: to_kind.destination_names(),
             });
             continue;
         };
@@ -338,7 +330,7 @@ pub fn param_value(
             module: module.clone(),
             kind: kind.name,
             param: name.to_owned(),
-            available: list(kind.params.iter().map(|p| p.name)),
+            available: kind.param_names(),
         });
     };
     let spec = &kind.params[p];
@@ -347,7 +339,7 @@ pub fn param_value(
         module: module.clone(),
         param: spec.name.to_owned(),
         value: v,
-        choices: list(spec.choices.iter().copied()),
+        choices: name_list(spec.choices.iter().copied()),
     };
     let v = match value {
         ParamValue::Choice(c) => match spec.choices.iter().position(|o| o == c) {
@@ -417,14 +409,5 @@ fn find_sink(
         many => Err(PatchError::SeveralSinks {
             ids: many.iter().map(|&m| modules[m].id.clone()).collect(),
         }),
-    }
-}
-
-fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let names: Vec<&str> = names.collect();
-    if names.is_empty() {
-        "none".to_owned()
-    } else {
-        names.join(", ")
     }
 }

@@ -185,12 +185,7 @@ impl EngineControl {
                 module: ModuleId::from(module),
                 kind: kind.name,
                 param: param.to_owned(),
-                available: kind
-                    .params
-                    .iter()
-                    .map(|p| p.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                available: kind.param_names(),
             });
         };
         if !value.is_finite() {
