@@ -88,6 +88,33 @@ impl MacroMapping {
         self.curve = curve;
         self
     }
+
+    /// The 0-based macro index, for mappings driven by a host macro.
+    pub fn macro_index(&self) -> Option<usize> {
+        self.macro_number
+            .filter(|n| (1..=MACRO_COUNT as u32).contains(n))
+            .map(|n| n as usize - 1)
+    }
+
+    /// The source as shown to a person (`M3`, `CC 1`).
+    pub fn source_label(&self) -> String {
+        match (self.macro_number, self.cc) {
+            (Some(n), _) => format!("M{n}"),
+            (None, Some(cc)) => format!("CC {cc}"),
+            (None, None) => "?".to_owned(),
+        }
+    }
+
+    /// The param value this mapping gives for source value `x` (0..1), `min` and `max`
+    /// defaulting to `param_min` and `param_max`.
+    pub fn value_at(&self, x: f32, param_min: f32, param_max: f32) -> f32 {
+        shape(
+            self.curve,
+            self.min.unwrap_or(param_min),
+            self.max.unwrap_or(param_max),
+            x,
+        )
+    }
 }
 
 /// The shape of a mapping.
@@ -104,6 +131,14 @@ pub enum Curve {
 impl Curve {
     fn is_linear(&self) -> bool {
         *self == Curve::Linear
+    }
+
+    /// Short name for lists (`lin`, `exp`).
+    pub fn short(self) -> &'static str {
+        match self {
+            Curve::Linear => "lin",
+            Curve::Exponential => "exp",
+        }
     }
 }
 

@@ -252,13 +252,9 @@ mod tests {
         b.connect("env1.out", "out.in").unwrap();
         b.set_param("osc1", "freq", ParamValue::Number(330.0))
             .unwrap();
-        b.add_mapping(MacroMapping::new(
-            1,
-            "env1.attack",
-            1.0,
-            100.0,
-            Default::default(),
-        ))
+        b.add_mapping(
+            MacroMapping::new(1, "env1.attack", 1.0, 100.0).with_curve(Default::default()),
+        )
         .unwrap();
         let text: Vec<String> = diff(&a, &b).iter().map(|c| c.to_string()).collect();
         assert_eq!(

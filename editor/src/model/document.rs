@@ -306,13 +306,9 @@ mod tests {
     #[test]
     fn rename_moves_layout_cables_and_mappings() {
         let mut d = doc();
-        d.add_mapping(MacroMapping::new(
-            1,
-            "osc1.freq",
-            100.0,
-            1000.0,
-            macros::Curve::Exponential,
-        ))
+        d.add_mapping(
+            MacroMapping::new(1, "osc1.freq", 100.0, 1000.0).with_curve(macros::Curve::Exponential),
+        )
         .unwrap();
         d.rename_module("osc1", "lead").unwrap();
         assert!(d.patch.layout.contains_key(&ModuleId::from("lead")));
@@ -325,13 +321,9 @@ mod tests {
     #[test]
     fn removing_keeps_mappings_inactive() {
         let mut d = doc();
-        d.add_mapping(MacroMapping::new(
-            2,
-            "osc1.freq",
-            100.0,
-            200.0,
-            Default::default(),
-        ))
+        d.add_mapping(
+            MacroMapping::new(2, "osc1.freq", 100.0, 200.0).with_curve(Default::default()),
+        )
         .unwrap();
         d.remove_module("osc1").unwrap();
         assert_eq!(d.patch.connections.len(), 1);
@@ -366,13 +358,9 @@ mod tests {
     #[test]
     fn json_round_trip_keeps_layout_and_mappings() {
         let mut d = doc();
-        d.add_mapping(MacroMapping::new(
-            3,
-            "env1.attack",
-            1.0,
-            500.0,
-            Default::default(),
-        ))
+        d.add_mapping(
+            MacroMapping::new(3, "env1.attack", 1.0, 500.0).with_curve(Default::default()),
+        )
         .unwrap();
         d.move_module(&ModuleId::from("osc1"), Position { x: -40.0, y: 12.5 });
         let text = d.to_json();

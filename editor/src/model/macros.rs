@@ -1,19 +1,16 @@
 //! Macro mappings as the editor edits them: which of the host's 16 macros (or which MIDI
 //! CC) drives which module param, over what range, along what curve.
 //!
-//! The JSON shape is the one the plugin branch adds to the engine's patch (`"macros": [ {
-//! "macro": 1, "target": "filt1.cutoff", "min": 200, "max": 8000, "curve": "exponential" }
-//! ]`). Until that lands, the editor keeps the list beside the [`Patch`] and splices it in
-//! and out of the patch JSON here ([`split_json`], [`join_json`]); when the engine has
-//! `Patch::macros`, [`MacroMapping`] becomes a re-export and the splicing goes away.
+//! The mapping type is the engine's ([`MacroMapping`], stored in `Patch::macros`). The
+//! editor document still keeps its list beside the [`Patch`] and splices it in and out
+//! of the patch JSON here ([`split_json`], [`join_json`]); moving the document onto
+//! `Patch::macros` directly is the remaining step.
 //!
 //! Control side (GUI thread) only.
 
 use chronus_engine::Patch;
 use chronus_engine::module::{KindSpec, MACRO_COUNT, Unit};
 use chronus_engine::modules;
-use chronus_engine::patch::PortRef;
-use serde::{Deserialize, Serialize};
 
 /// MIDI continuous controllers a mapping may use (0..=127).
 pub const CC_COUNT: u32 = 128;
@@ -21,95 +18,9 @@ pub const CC_COUNT: u32 = 128;
 /// At most this many mappings in one patch (the engine's limit).
 pub const MAX_MAPPINGS: usize = 256;
 
-/// One mapping, as written in the patch JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MacroMapping {
-    /// Host macro number, 1..=16 (give this or `cc`).
-    #[serde(rename = "macro", default, skip_serializing_if = "Option::is_none")]
-    pub macro_number: Option<u32>,
-    /// MIDI CC number, 0..=127 (give this or `macro`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cc: Option<u32>,
-    /// The param driven, `module.param`.
-    pub target: PortRef,
-    /// Param value at source 0 (default: the param's minimum).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<f32>,
-    /// Param value at source 1 (default: the param's maximum).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f32>,
-    /// How the source moves between `min` and `max`.
-    #[serde(default, skip_serializing_if = "Curve::is_linear")]
-    pub curve: Curve,
-}
-
-/// The shape of a mapping.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Curve {
-    /// `min + x * (max - min)`.
-    #[default]
-    Linear,
-    /// `min * (max / min)^x`: equal steps give equal ratios (frequencies, times).
-    Exponential,
-}
-
-impl Curve {
-    fn is_linear(&self) -> bool {
-        *self == Curve::Linear
-    }
-
-    /// Short name for lists (`lin`, `exp`).
-    pub fn short(self) -> &'static str {
-        match self {
-            Curve::Linear => "lin",
-            Curve::Exponential => "exp",
-        }
-    }
-}
-
-impl MacroMapping {
-    /// A mapping from host macro `number` (1..=16) to `target` (`module.param`).
-    pub fn new(number: u32, target: &str, min: f32, max: f32, curve: Curve) -> Self {
-        Self {
-            macro_number: Some(number),
-            cc: None,
-            target: PortRef::parse(target),
-            min: Some(min),
-            max: Some(max),
-            curve,
-        }
-    }
-
-    /// The 0-based macro index, for mappings driven by a host macro.
-    pub fn macro_index(&self) -> Option<usize> {
-        self.macro_number
-            .filter(|n| (1..=MACRO_COUNT as u32).contains(n))
-            .map(|n| n as usize - 1)
-    }
-
-    /// The source as shown to a person (`M3`, `CC 1`).
-    pub fn source_label(&self) -> String {
-        match (self.macro_number, self.cc) {
-            (Some(n), _) => format!("M{n}"),
-            (None, Some(cc)) => format!("CC {cc}"),
-            (None, None) => "?".to_owned(),
-        }
-    }
-
-    /// The param value this mapping gives for source value `x` (0..1), `min` and `max`
-    /// defaulting to `param_min` and `param_max`.
-    pub fn value_at(&self, x: f32, param_min: f32, param_max: f32) -> f32 {
-        let min = self.min.unwrap_or(param_min);
-        let max = self.max.unwrap_or(param_max);
-        let x = if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) };
-        match self.curve {
-            Curve::Linear => min + x * (max - min),
-            Curve::Exponential => min * (max / min).powf(x),
-        }
-    }
-}
+/// One mapping, as written in the patch JSON: the engine's type, so the editor and the
+/// engine can never disagree on its shape.
+pub use chronus_engine::macros::{Curve, MacroMapping};
 
 /// Whether `mapping`'s target module is in `patch` (a mapping whose module is missing is
 /// kept but inactive, and acts again when the module returns).

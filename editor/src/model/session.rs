@@ -796,20 +796,20 @@ mod tests {
     #[test]
     fn macro_mappings_are_structural_edits() {
         let (mut s, mut host) = session();
-        let m = MacroMapping::new(1, "filt1.cutoff", 200.0, 8000.0, Curve::Exponential);
+        let m = MacroMapping::new(1, "filt1.cutoff", 200.0, 8000.0).with_curve(Curve::Exponential);
         assert!(s.add_mapping(&mut host, m.clone()));
         assert_eq!(s.changes().len(), 1);
         assert!(
             !s.add_mapping(
                 &mut host,
-                MacroMapping::new(1, "filt1.cutoff", 0.0, 8000.0, Curve::Exponential)
+                MacroMapping::new(1, "filt1.cutoff", 0.0, 8000.0).with_curve(Curve::Exponential)
             ),
             "exponential through zero"
         );
         assert!(
             !s.add_mapping(
                 &mut host,
-                MacroMapping::new(2, "filt1.mode", 0.0, 1.0, Curve::Linear)
+                MacroMapping::new(2, "filt1.mode", 0.0, 1.0).with_curve(Curve::Linear)
             ),
             "choice"
         );
@@ -830,7 +830,7 @@ mod tests {
         let (mut s, mut host) = session();
         s.add_mapping(
             &mut host,
-            MacroMapping::new(4, "env1.attack", 1.0, 200.0, Curve::Linear),
+            MacroMapping::new(4, "env1.attack", 1.0, 200.0).with_curve(Curve::Linear),
         );
         assert!(s.rename_module(&mut host, "env1", "amp"));
         assert_eq!(s.document().macros[0].target.to_string(), "amp.attack");

@@ -260,13 +260,10 @@ impl MacrosPanel {
                 .on_hover_text("map this macro onto the param (needs a commit)")
                 .clicked()
             {
-                actions.push(MacroAction::Add(MacroMapping::new(
-                    self.selected as u32 + 1,
-                    &self.target,
-                    self.min,
-                    self.max,
-                    self.curve,
-                )));
+                actions.push(MacroAction::Add(
+                    MacroMapping::new(self.selected as u32 + 1, &self.target, self.min, self.max)
+                        .with_curve(self.curve),
+                ));
             }
         });
     }
