@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every check Chronus has, in the order a failure is cheapest to find: formatting,
 # lints, the whole test suite (debug build, opt-level 1), then the release-only stress
-# tests, then the plugin in real hosts. This is the README's test command; .ci/run calls
-# it. Needs the Rust toolchain (cargo, rustfmt, clippy) and python3: the host tests make
-# their own venv with pedalboard and DawDreamer from PyPI (installing python3-venv with
-# apt-get when run as root on a machine that lacks it).
+# tests, then the plugin in real hosts and its editor on a virtual display. This is the
+# README's test command; .ci/run calls it. Needs the Rust toolchain (cargo, rustfmt,
+# clippy) and python3: the host tests make their own venv with pedalboard and DawDreamer
+# from PyPI (installing python3-venv with apt-get when run as root on a machine that lacks
+# it). The editor screenshot test needs Xvfb, openbox, xdotool and ImageMagick (.ci/run
+# installs them; elsewhere it is skipped without them, except under CI=true).
 #
 # Release-only stress tests: any tests/tests/stress*.rs file is also run with --release
 # (mark its tests `#[cfg_attr(debug_assertions, ignore = "release only")]`).
@@ -54,5 +56,8 @@ done
 
 section "real hosts: Chronus.vst3 in pedalboard and DawDreamer"
 CHRONUS_SKIP_BUNDLE=1 bash tests/hosts/run.sh
+
+section "editor screenshot: DawDreamer opens the editor under Xvfb"
+CHRONUS_SKIP_BUNDLE=1 bash tests/hosts/screenshot.sh
 
 section "all checks passed"
