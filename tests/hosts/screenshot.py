@@ -21,7 +21,8 @@ import time
 
 import numpy as np
 
-WINDOW_NAME = "Chronus"
+# DawDreamer titles its editor window "DawDreamer: <plugin name>".
+WINDOW_NAME = "DawDreamer: Chronus"
 MIN_SIZE = (640, 400)  # smallest plausible editor window, in pixels
 MIN_COLOURS = 64  # a blank, black or single-widget window has far fewer
 MIN_BUSY_SHARE = 0.05  # share of pixels that are not the most common colour
