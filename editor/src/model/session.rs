@@ -14,23 +14,28 @@
 //!   restored patch (the undo of a committed edit is itself a click-free commit); while
 //!   edits are pending it only changes the pending document.
 //! - Layout never needs a commit.
+//! - A patch the host loaded behind the editor's back ([`Session::adopt_external`]) is
+//!   adopted as what plays, without a commit.
 //!
 //! GUI thread only.
 
 use std::collections::VecDeque;
 
+use chronus_engine::macros::MacroMapping;
 use chronus_engine::modules;
 use chronus_engine::patch::{ModuleId, ModuleSpec, ParamValue, Position};
 
 use super::diff::{Change, diff, is_structural};
 use super::document::{Document, number_of};
 use super::history::History;
-use super::macros::MacroMapping;
 use crate::host::{CommitOutcome, EditorHost, EngineStatus};
 
 /// Commits remembered by revision, to know which document plays when the engine reports
 /// its active revision.
 const KEPT_COMMITS: usize = 16;
+
+/// The undo label of a patch adopted from the host ([`Session::adopt_external`]).
+pub const EXTERNAL_LOAD_LABEL: &str = "load project state";
 
 /// A message for the user about the last action.
 #[derive(Debug, Clone, PartialEq)]
@@ -401,6 +406,57 @@ impl Session {
         }
     }
 
+    /// The host loaded a project or preset state while the editor was open, so the engine
+    /// now plays `json` (see [`EditorHost::take_external_patch`]). Adopts it as both the
+    /// pending and the playing document *without* committing (nothing is sent to the
+    /// host: not a commit, not an abort, which could cancel the host's own hand-over).
+    /// Commits in flight and pending edits are forgotten; the change is one undo step,
+    /// "load project state" (undoing it commits the document from before, pending edits
+    /// included, as undoing a preset load does). The project is not marked dirty: the
+    /// host has just loaded this state.
+    ///
+    /// Returns whether it was adopted. If the JSON does not load, the reason is shown as
+    /// a refusal and the current documents are kept.
+    pub fn adopt_external(&mut self, json: &str) -> bool {
+        let doc = match Document::from_json(json) {
+            Ok(doc) => doc,
+            Err(e) => {
+                self.refuse(format!(
+                    "the host loaded a patch the editor cannot open (the editor keeps \
+                     showing the previous one):\n{e}"
+                ));
+                return false;
+            }
+        };
+        let had_pending = self.is_pending() || self.in_flight.is_some();
+        let before = std::mem::replace(&mut self.doc, doc.clone());
+        if before != self.doc {
+            self.history.record(before, EXTERNAL_LOAD_LABEL, None);
+        }
+        self.history.seal();
+        self.active = doc;
+        // Whatever revision plays now is this patch: the next poll takes it as is.
+        self.active_revision = None;
+        self.sent.clear();
+        self.in_flight = None;
+        self.outcome = None;
+        self.save_pending = false;
+        self.refresh();
+        let name = match self.doc.patch.name.as_str() {
+            "" => "untitled patch".to_owned(),
+            n => format!("\"{n}\""),
+        };
+        self.inform(if had_pending {
+            format!(
+                "the host loaded a project state: {name} now plays; uncommitted edits were \
+                 dropped (Undo brings them back)"
+            )
+        } else {
+            format!("the host loaded a project state: {name} now plays")
+        });
+        true
+    }
+
     /// Commits the pending document: refused here with the engine's validation message
     /// if it is invalid (nothing is sent), else sent to the host.
     pub fn commit(&mut self, host: &mut dyn EditorHost) -> bool {
@@ -413,7 +469,7 @@ impl Session {
             return false;
         }
         let sent = self.doc.clone();
-        let revision = host.commit(&sent.patch, &sent.macros);
+        let revision = host.commit(&sent.patch);
         self.sent.push_back((revision, sent));
         while self.sent.len() > KEPT_COMMITS {
             self.sent.pop_front();
@@ -566,8 +622,8 @@ fn param_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::macros::Curve;
     use crate::testing::{Answer, FakeHost, HostCommand};
+    use chronus_engine::macros::Curve;
 
     const CHAIN: &str = r#"{ "format": 1, "name": "chain", "modules": [
         { "id": "osc1", "kind": "sine", "params": { "freq": 220 } },
@@ -819,7 +875,7 @@ mod tests {
             "{}",
             host.commits()[0]
         );
-        assert_eq!(s.active().macros, [m]);
+        assert_eq!(s.active().patch.macros, [m]);
         assert!(s.remove_mapping(&mut host, 0));
         assert!(s.is_pending());
         assert!(!s.remove_mapping(&mut host, 5));
@@ -833,7 +889,10 @@ mod tests {
             MacroMapping::new(4, "env1.attack", 1.0, 200.0).with_curve(Curve::Linear),
         );
         assert!(s.rename_module(&mut host, "env1", "amp"));
-        assert_eq!(s.document().macros[0].target.to_string(), "amp.attack");
+        assert_eq!(
+            s.document().patch.macros[0].target.to_string(),
+            "amp.attack"
+        );
         assert!(
             s.document()
                 .patch
