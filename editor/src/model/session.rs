@@ -946,6 +946,112 @@ mod tests {
         );
     }
 
+    /// What the host loaded behind the editor's back: a different patch, with a mapping.
+    const LOADED: &str = r#"{ "format": 1, "name": "from the project", "modules": [
+        { "id": "lead", "kind": "saw", "params": { "freq": 110 } },
+        { "id": "out", "kind": "output" } ],
+      "connections": [ { "from": "lead.out", "to": "out.in" } ],
+      "macros": [ { "macro": 2, "target": "lead.freq", "min": 55, "max": 220 } ] }"#;
+
+    #[test]
+    fn an_external_patch_is_adopted_without_a_commit_and_is_one_undo_step() {
+        let (mut s, mut host) = session();
+        host.answer = Answer::Hold;
+        s.add_module(&mut host, "sine", at()).unwrap();
+        s.commit(&mut host);
+        s.add_module(&mut host, "saw", at()).unwrap();
+        s.move_module(&ModuleId::from("osc1"), Position { x: 5.0, y: 5.0 });
+        assert!(s.is_committing() && s.is_pending());
+        let before = s.document().clone();
+        host.take();
+
+        assert!(s.adopt_external(LOADED));
+        assert!(
+            host.commands.is_empty(),
+            "no commit, no abort: the engine plays it"
+        );
+        let loaded = Document::from_json(LOADED).unwrap();
+        assert_eq!(s.document(), &loaded);
+        assert_eq!(s.active(), &loaded);
+        assert_eq!(s.active().patch.macros.len(), 1);
+        assert!(!s.is_pending() && !s.is_committing());
+        assert!(s.outcome().is_none(), "the old commit's outcome is gone");
+        match s.notice() {
+            Some(Notice::Info(text)) => assert!(
+                text.contains("from the project") && text.contains("dropped"),
+                "{text}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.undo_label(), Some(EXTERNAL_LOAD_LABEL));
+        s.flush_dirty(&mut host);
+        assert!(host.commands.is_empty(), "a state just loaded is not dirty");
+
+        // The engine reports whatever revision it plays; the session follows it and a
+        // later commit is measured against the adopted patch.
+        host.status.active_revision = 40;
+        host.status.last_commit = None;
+        s.poll(&mut host);
+        assert_eq!(s.active(), &loaded);
+        assert!(!s.is_pending());
+        host.answer = Answer::Swap;
+        assert!(s.set_param(&mut host, "lead", "freq", ParamValue::Number(220.0)));
+        assert_eq!(host.sets(), [("lead".into(), "freq".into(), 220.0)]);
+        s.end_gesture();
+        s.undo(&mut host);
+        host.take();
+
+        // Undoing the load commits what was there before, pending edits included.
+        s.undo(&mut host);
+        assert_eq!(s.document(), &before);
+        let commits = host.commits();
+        assert_eq!(commits.len(), 1);
+        assert!(
+            commits[0].contains("\"osc2\"") && commits[0].contains("\"osc3\""),
+            "{}",
+            commits[0]
+        );
+        assert_eq!(s.active().patch.module("lead"), None);
+        s.redo(&mut host);
+        assert_eq!(s.active(), &loaded, "redo commits the loaded patch again");
+    }
+
+    #[test]
+    fn an_external_patch_that_does_not_load_is_refused_and_changes_nothing() {
+        let (mut s, mut host) = session();
+        s.add_module(&mut host, "sine", at()).unwrap();
+        let (doc, active) = (s.document().clone(), s.active().clone());
+        let label = s.undo_label().map(str::to_owned);
+        for bad in [
+            "{ \"format\": 1, ",
+            r#"{ "format": 1, "modules": [ { "id": "o", "kind": "sinus" } ] }"#,
+        ] {
+            assert!(!s.adopt_external(bad));
+            match s.notice() {
+                Some(Notice::Refused(why)) => assert!(
+                    why.contains("cannot open")
+                        && (why.contains("line 1") || why.contains("sinus")),
+                    "{why}"
+                ),
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(s.document(), &doc);
+            assert_eq!(s.active(), &active);
+            assert!(s.is_pending(), "the pending edit is kept");
+            assert_eq!(s.undo_label().map(str::to_owned), label);
+        }
+        assert!(host.commits().is_empty());
+    }
+
+    #[test]
+    fn the_same_patch_loaded_again_adds_no_undo_step() {
+        let (mut s, _host) = session();
+        let json = s.document().to_json();
+        assert!(s.adopt_external(&json));
+        assert_eq!(s.undo_label(), None);
+        assert!(matches!(s.notice(), Some(Notice::Info(_))));
+    }
+
     #[test]
     fn a_param_turned_while_priming_is_sent_again_when_the_commit_plays() {
         let (mut s, mut host) = session();
