@@ -1,7 +1,7 @@
 //! [`PatchEditorUi`]: the whole editor window. It lays out the panels around the canvas,
-//! reads the engine status once per frame, applies what the panels report through the
-//! [`Session`] (which talks to the [`EditorHost`]), and handles the undo/redo shortcuts.
-//! GUI thread.
+//! adopts a patch the host loaded behind its back, reads the engine status once per
+//! frame, applies what the panels report through the [`Session`] (which talks to the
+//! [`EditorHost`]), and handles the undo/redo shortcuts. GUI thread.
 
 use chronus_engine::module::MACRO_COUNT;
 use chronus_engine::patch::ModuleId;
@@ -116,11 +116,19 @@ impl PatchEditorUi {
         self.session.saved_json()
     }
 
-    /// Draws the editor into `ui` (the plugin window's root) and handles input.
+    /// Draws the editor into `ui` (the plugin window's root) and handles input. Each frame
+    /// it first asks [`EditorHost::take_external_patch`] whether the host loaded another
+    /// state, and if so adopts it ([`Session::adopt_external`]) and fits the view to it.
     pub fn ui(&mut self, ui: &mut Ui, host: &mut dyn EditorHost) {
         if !self.themed {
             theme::apply(ui.ctx());
             self.themed = true;
+        }
+        if let Some(json) = host.take_external_patch()
+            && self.session.adopt_external(&json)
+        {
+            self.selected = None;
+            self.canvas.refit();
         }
         self.session.poll(host);
         host.meters(&mut self.meters);

@@ -7,14 +7,13 @@
 
 use chronus_engine::Patch;
 
-use crate::model::macros::MacroMapping;
-
 /// The editor's link to the engine and the plugin host. GUI thread.
 pub trait EditorHost {
-    /// Commits `patch` (with its macro mappings) to the engine: it is primed in the
-    /// background and swapped in if it passes. Returns the commit's revision number, by
-    /// which [`EngineStatus::last_commit`] reports its outcome.
-    fn commit(&mut self, patch: &Patch, macros: &[MacroMapping]) -> u64;
+    /// Commits `patch` to the engine (its macro mappings travel inside it, in
+    /// [`Patch::macros`]): it is primed in the background and swapped in if it passes.
+    /// Returns the commit's revision number, by which [`EngineStatus::last_commit`]
+    /// reports its outcome.
+    fn commit(&mut self, patch: &Patch) -> u64;
 
     /// Cancels every commit not yet swapped in; the playing patch is untouched.
     fn abort(&mut self);
@@ -56,6 +55,16 @@ pub trait EditorHost {
     /// Text on the system clipboard, if the host can read it (the paste box can always be
     /// filled by typing or Ctrl+V).
     fn paste_from_clipboard(&mut self) -> Option<String> {
+        None
+    }
+
+    /// The patch the plugin plays changed behind the editor's back: the host loaded a
+    /// project or preset state while the editor was open. Returns that patch's JSON once
+    /// (the next call returns `None` until the next state load); the editor adopts it
+    /// without committing (the engine already plays it). Polled once per frame.
+    ///
+    /// Default: never (a host whose state cannot change under an open editor).
+    fn take_external_patch(&mut self) -> Option<String> {
         None
     }
 }

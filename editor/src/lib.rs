@@ -25,8 +25,8 @@
 //! }
 //!
 //! impl EditorHost for PluginHost {
-//!     fn commit(&mut self, patch: &Patch, macros: &[MacroMapping]) -> u64 {
-//!         self.control.commit(with_macros(patch, macros)).0 // swap::CommitId
+//!     fn commit(&mut self, patch: &Patch) -> u64 {
+//!         self.control.commit(patch.clone()).0 // swap::CommitId; mappings in patch.macros
 //!     }
 //!     fn abort(&mut self) { self.control.abort() }
 //!     fn set_param(&mut self, m: &str, p: &str, v: f32) { let _ = self.control.set(m, p, v); }
@@ -39,6 +39,9 @@
 //!     fn status(&mut self) -> EngineStatus { to_editor_status(self.control.status()) }
 //!     fn meters(&mut self, m: &mut Meters) { self.meter_reader.read_into(m) }
 //!     fn mark_dirty(&mut self, json: &str) { *self.saved_patch.lock() = json.to_owned(); }
+//!     // Set by the plugin's state load (e.g. in `Plugin::initialize` after the host
+//!     // restored the state) while the editor window may be open.
+//!     fn take_external_patch(&mut self) -> Option<String> { self.loaded_patch.lock().take() }
 //! }
 //! ```
 //!
@@ -54,8 +57,8 @@ pub mod model;
 pub mod testing;
 pub mod ui;
 
+pub use chronus_engine::macros::{Curve, MacroMapping};
 pub use editor::PatchEditorUi;
 pub use host::{CommitOutcome, CommitReport, EditorHost, EngineStatus, Meters};
 pub use model::document::Document;
-pub use model::macros::{Curve, MacroMapping};
 pub use model::session::Session;

@@ -1,5 +1,5 @@
 //! The editor's logic, without any window: the document and its verbs, undo/redo, the
-//! diff shown before a commit, the palette, fresh ids, layout, macro mappings, presets,
+//! diff shown before a commit, the palette, fresh ids, layout, presets,
 //! and the session that ties them to the host. Everything here is unit-tested headless.
 //! GUI thread.
 
@@ -8,7 +8,6 @@ pub mod document;
 pub mod history;
 pub mod ids;
 pub mod layout;
-pub mod macros;
 pub mod palette;
 pub mod presets;
 pub mod session;

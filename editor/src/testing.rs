@@ -4,7 +4,6 @@
 use chronus_engine::Patch;
 
 use crate::host::{CommitOutcome, CommitReport, EditorHost, EngineStatus, Meters};
-use crate::model::macros::MacroMapping;
 
 /// One command the editor sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +67,9 @@ pub struct FakeHost {
     pub clipboard: Option<String>,
     /// Revisions handed out so far.
     pub revisions: u64,
+    /// What [`EditorHost::take_external_patch`] hands out (once): set it to simulate the
+    /// host loading a project state while the editor is open.
+    pub external: Option<String>,
 }
 
 impl FakeHost {
@@ -104,12 +106,12 @@ impl FakeHost {
 }
 
 impl EditorHost for FakeHost {
-    fn commit(&mut self, patch: &Patch, macros: &[MacroMapping]) -> u64 {
+    fn commit(&mut self, patch: &Patch) -> u64 {
         self.revisions += 1;
         let revision = self.revisions;
         self.commands.push(HostCommand::Commit {
             revision,
-            json: crate::model::macros::join_json(patch, macros),
+            json: patch.to_json(),
         });
         let outcome = match &self.answer {
             Answer::Swap => {
@@ -192,5 +194,9 @@ impl EditorHost for FakeHost {
 
     fn paste_from_clipboard(&mut self) -> Option<String> {
         self.clipboard.clone()
+    }
+
+    fn take_external_patch(&mut self) -> Option<String> {
+        self.external.take()
     }
 }

@@ -520,3 +520,59 @@ fn the_canvas_pans_by_dragging_the_background_and_zooms_about_the_pointer() {
     assert!((zoomed.min - scale(panned.min)).length() < 1.0);
     assert!(!editor(&h).session().is_pending(), "views are not edits");
 }
+
+/// A patch the host loads behind the editor's back: one module placed far from the
+/// default patch's boxes, so it is only in view if the canvas refits.
+const PROJECT_STATE: &str = r#"{ "format": 1, "name": "saved project", "modules": [
+    { "id": "far", "kind": "sine", "params": { "freq": 330 } },
+    { "id": "out", "kind": "output" } ],
+  "connections": [ { "from": "far.out", "to": "out.in" } ],
+  "layout": { "far": { "x": 6000, "y": 4000 }, "out": { "x": 6300, "y": 4000 } } }"#;
+
+#[test]
+fn a_project_state_loaded_by_the_host_is_adopted_without_a_commit_and_undoable() {
+    let mut h = harness();
+    add(&mut h, "saw");
+    h.get_by_label_contains("1 change pending");
+    host(&mut h).take();
+
+    host(&mut h).external = Some(PROJECT_STATE.to_owned());
+    h.run();
+    h.run();
+    assert!(host(&mut h).external.is_none(), "taken once");
+    assert!(h.query_by_label("osc1 (sine)").is_none());
+    assert!(h.query_by_label("osc2 (saw)").is_none());
+    let far = h.get_by_label("far (sine)").rect();
+    let window = egui::Rect::from_min_size(Pos2::ZERO, egui::vec2(1400.0, 900.0));
+    assert!(window.contains_rect(far), "refitted into view: {far:?}");
+    h.get_by_label_contains("in sync");
+    h.get_by_label_contains("the host loaded a project state: \"saved project\" now plays");
+    let sent = host(&mut h).take();
+    assert!(
+        !sent
+            .iter()
+            .any(|c| matches!(c, HostCommand::Commit { .. } | HostCommand::Abort)),
+        "the engine already plays it: {sent:?}"
+    );
+    assert!(
+        !sent.iter().any(|c| matches!(c, HostCommand::MarkDirty(_))),
+        "a state just loaded is not dirty: {sent:?}"
+    );
+
+    // A state that does not load is refused with the reason; the editor keeps its patch.
+    host(&mut h).external =
+        Some(r#"{ "format": 1, "modules": [ { "id": "o", "kind": "sinus" } ] }"#.to_owned());
+    h.run();
+    h.get_by_label_contains("refused: the host loaded a patch the editor cannot open");
+    h.get_by_label_contains("did you mean `sine`?");
+    h.get_by_label("far (sine)");
+
+    // Undo brings back what was there, pending edit included, as a commit.
+    h.get_by_label("Undo").click();
+    h.run();
+    let commits = host(&mut h).commits();
+    assert_eq!(commits.len(), 1);
+    assert!(commits[0].contains("\"osc2\""), "{}", commits[0]);
+    h.get_by_label("osc1 (sine)");
+    assert!(h.query_by_label("far (sine)").is_none());
+}

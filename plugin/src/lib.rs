@@ -1,6 +1,7 @@
 //! Chronus as a VST3 + CLAP instrument: thin glue between a plugin host and the engine.
 //! It owns no DSP: MIDI in ([`midi`]), 16 macros and a master gain ([`params`]), the saved
-//! patch ([`state`]), and the engine behind one file ([`voice_engine`]).
+//! patch ([`state`]), the engine behind one file ([`voice_engine`]), the editor window
+//! ([`gui`]) and the output meters it shows ([`meters`]).
 //!
 //! Threads: the host's main thread creates the plugin, loads and saves state and calls
 //! `activate()` (which compiles the patch at the host's sample rate: nothing is built on
@@ -14,6 +15,8 @@
 //! and gain automation is sample-accurate too (and smoothed: the engine glides mapped
 //! params over 10 ms, the gain glides over [`params::GAIN_SMOOTHING_MS`]).
 
+pub mod gui;
+pub mod meters;
 pub mod midi;
 pub mod params;
 pub mod safety;
@@ -25,7 +28,10 @@ use std::sync::Arc;
 
 use chronus_engine::render::Event;
 use nice_plug::prelude::*;
+use nice_plug_egui::RepaintNotifier;
 
+use crate::gui::ChronusEditor;
+use crate::meters::{MeterReader, MeterTap};
 use crate::midi::MidiAction;
 use crate::params::ChronusParams;
 use crate::safety::{DenormalGuard, sanitize};
@@ -37,13 +43,22 @@ pub struct Chronus {
     params: Arc<ChronusParams>,
     /// The running engine's audio half; `None` until the first `activate()`.
     engine: Option<EngineAudio>,
+    /// Feeds the editor's meters and scope from the output. Audio thread.
+    meter_tap: MeterTap,
+    /// The meters' reading end and the editor's repaint flag, until the host asks for
+    /// the editor (once, right after creating the instance).
+    editor_parts: Option<(MeterReader, RepaintNotifier)>,
 }
 
 impl Default for Chronus {
     fn default() -> Self {
+        let repaint = RepaintNotifier::new();
+        let (meter_tap, meter_reader) = meters::meter_pair(repaint.clone());
         Self {
             params: Arc::new(ChronusParams::default()),
             engine: None,
+            meter_tap,
+            editor_parts: Some((meter_reader, repaint)),
         }
     }
 }
@@ -159,6 +174,7 @@ impl Chronus {
             *l = sanitize(*l * g);
             *r = sanitize(*r * g);
         }
+        self.meter_tap.push(left, right);
     }
 
     /// Returns to a clean start (host reset): takes a restored patch at once, sets the
@@ -192,10 +208,15 @@ impl Plugin for Chronus {
 
     type SysExMessage = ();
     type BackgroundTask = ();
-    type Editor = ();
+    type Editor = ChronusEditor;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        let (meters, repaint) = self.editor_parts.take()?;
+        Some(ChronusEditor::new(Arc::clone(&self.params), meters, repaint))
     }
 
     fn activate(

@@ -13,10 +13,14 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
+use crate::gui::EditorSize;
 use crate::state::PatchStore;
 
 /// How many macros the host sees.
 pub const MACRO_COUNT: usize = chronus_engine::module::MACRO_COUNT;
+
+/// The `edits` counter wraps to 0 here.
+pub const EDITS_WRAP: i32 = 1000;
 
 /// Lowest master gain, dB.
 pub const GAIN_MIN_DB: f32 = -60.0;
@@ -32,6 +36,10 @@ pub struct ChronusParams {
     /// plugin state as JSON.
     #[persist = "chronus-patch"]
     pub patch: PatchStore,
+
+    /// The editor window's size, saved with the project.
+    #[persist = "editor-size"]
+    pub editor_size: EditorSize,
 
     /// Master output level, dB.
     #[id = "gain"]
@@ -85,12 +93,19 @@ pub struct ChronusParams {
     /// Macro 16.
     #[id = "macro16"]
     pub macro16: FloatParam,
+
+    /// Counts patch edits made in the editor (modulo [`EDITS_WRAP`]). Hidden and not
+    /// automatable, it has no effect on the sound: the editor moves it after each edit so
+    /// the host marks the project as modified (nice-plug has no direct call for that).
+    #[id = "edits"]
+    pub edits: IntParam,
 }
 
 impl Default for ChronusParams {
     fn default() -> Self {
         Self {
             patch: PatchStore::default(),
+            editor_size: EditorSize::default(),
             gain: gain_param(),
             macro1: macro_param(1),
             macro2: macro_param(2),
@@ -108,6 +123,16 @@ impl Default for ChronusParams {
             macro14: macro_param(14),
             macro15: macro_param(15),
             macro16: macro_param(16),
+            edits: IntParam::new(
+                "Patch edits",
+                0,
+                IntRange::Linear {
+                    min: 0,
+                    max: EDITS_WRAP - 1,
+                },
+            )
+            .hide()
+            .non_automatable(),
         }
     }
 }
@@ -214,7 +239,12 @@ mod tests {
         let ids: Vec<String> = params.param_map().into_iter().map(|(id, ..)| id).collect();
         let mut expected: Vec<String> = (1..=16).map(|i| format!("macro{i}")).collect();
         expected.insert(0, "gain".to_owned());
+        expected.push("edits".to_owned());
         assert_eq!(ids, expected);
+        // The edit counter is neither shown nor automatable: it only tells the host the
+        // project changed.
+        let flags = params.edits.flags();
+        assert!(flags.contains(ParamFlags::HIDDEN) && flags.contains(ParamFlags::NON_AUTOMATABLE));
         for (i, p) in params.macros().iter().enumerate() {
             assert_eq!(p.name(), format!("Macro {}", i + 1));
         }

@@ -18,11 +18,12 @@
 //! save/load, activation, and the GUI); it allocates and locks freely. The audio thread
 //! never touches this file: patches reach it through [`crate::voice_engine`].
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chronus_engine::CompileError;
 use chronus_engine::macros;
-use chronus_engine::patch::Patch;
+use chronus_engine::patch::{ModuleId, Patch, Position};
 use chronus_engine::swap::CommitId;
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::{nice_error, nice_log, nice_warn};
@@ -149,6 +150,12 @@ struct Stored {
     error: Option<String>,
     /// Incremented by every state load and patch change, so observers can tell.
     revision: u64,
+    /// Incremented when the patch is replaced from outside the editor (a state load, a
+    /// preset, a fallback to the default patch), so an open editor reloads it.
+    loads: u64,
+    /// Box positions the editor last reported ([`PatchStore::remember_layout`]): moving
+    /// a box is not a commit, so the playing patch does not have them.
+    layout: BTreeMap<ModuleId, Position>,
 }
 
 /// The patch of one plugin instance: what gets saved, what a state load restores, and
@@ -169,6 +176,8 @@ impl Default for PatchStore {
                 doc: SavedDoc::new(default_patch()),
                 error: None,
                 revision: 0,
+                loads: 0,
+                layout: BTreeMap::new(),
             }),
             engine: Mutex::new(None),
         }
@@ -189,15 +198,43 @@ impl PatchStore {
     }
 
     /// The current document: what is saved. While the engine runs, its patch is the one
-    /// playing (the last commit switched in; a commit still priming or rejected is not
-    /// saved).
+    /// sounding: the last commit switched in (a commit still priming or rejected is not
+    /// saved) with the params the editor set live. Box positions the editor reported
+    /// are written in.
     pub fn doc(&self) -> SavedDoc {
-        if let Some(engine) = self.engine().as_mut() {
+        let sounding = self.engine().as_mut().map(|engine| {
             engine.status();
-            let active = engine.swap().active_patch().clone();
-            self.stored().doc.patch = active;
+            engine.swap().sounding_patch()
+        });
+        let mut stored = self.stored();
+        if let Some(patch) = sounding {
+            stored.doc.patch = patch;
         }
-        self.stored().doc.clone()
+        let Stored { doc, layout, .. } = &mut *stored;
+        for (id, at) in layout.iter() {
+            if doc.patch.module(id.as_str()).is_some() {
+                doc.patch.layout.insert(id.clone(), *at);
+            }
+        }
+        stored.doc.clone()
+    }
+
+    /// Keeps what the editor saved that no commit carries: the box positions of `patch`
+    /// (moving a box changes no sound, so it is never committed) and, while no engine
+    /// runs, the whole patch (its live-set params). Invalid patches are ignored.
+    pub fn remember(&self, patch: &Patch) {
+        let inactive = self.engine().is_none();
+        let mut stored = self.stored();
+        stored.layout = patch.layout.clone();
+        if inactive && chronus_engine::patch::validate::validate(patch).is_ok() {
+            stored.doc.patch = patch.clone();
+        }
+    }
+
+    /// Counter of patch replacements from outside the editor: state loads, presets
+    /// ([`PatchStore::set_patch`]) and fallbacks to the default patch.
+    pub fn loads(&self) -> u64 {
+        self.stored().loads
     }
 
     /// The current patch (see [`PatchStore::doc`]).
@@ -250,6 +287,8 @@ impl PatchStore {
         stored.doc.patch = patch;
         stored.error = None;
         stored.revision += 1;
+        stored.loads += 1;
+        stored.layout.clear();
         Ok(())
     }
 
@@ -309,6 +348,8 @@ impl PatchStore {
         };
         stored.error = Some(error);
         stored.revision += 1;
+        stored.loads += 1;
+        stored.layout.clear();
     }
 
     /// Restores a saved document (a state load). On any problem: the default patch and
@@ -350,6 +391,8 @@ impl PatchStore {
         stored.doc = doc;
         stored.error = error;
         stored.revision += 1;
+        stored.loads += 1;
+        stored.layout.clear();
     }
 }
 

@@ -20,7 +20,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use chronus_engine::patch::Patch;
 use chronus_engine::render::{Event, Player};
@@ -45,10 +45,16 @@ fn options(crossfade_ms: f32) -> EngineOptions {
     }
 }
 
+/// Source of [`EngineControl::generation`] numbers, unique in the process.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
 /// Control half: commits, state loads, status. Control threads.
 pub struct EngineControl {
     /// Rate the engines run at.
     sample_rate: f32,
+    /// Which swap engine [`EngineControl::swap`] is (unique in the process): commit ids
+    /// count from 1 again in each.
+    generation: u64,
     /// The newest engine's control half.
     swap: swap::EngineControl,
     /// Control halves of engines the audio thread may still be playing (fading out),
@@ -93,6 +99,7 @@ impl EngineControl {
         }
         self.old
             .push_back(std::mem::replace(&mut self.swap, control));
+        self.generation = GENERATIONS.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
@@ -138,6 +145,12 @@ impl EngineControl {
     /// The rate engines run at.
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
+    }
+
+    /// Which swap engine plays: changes when a state load replaces it (or the plugin is
+    /// activated again). Commit ids and [`Status`] belong to one generation.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
@@ -213,6 +226,7 @@ pub fn start(
     let crossfade_ms = Arc::new(AtomicU32::new(crossfade_ms.to_bits()));
     let control = EngineControl {
         sample_rate,
+        generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
         swap,
         old: VecDeque::new(),
         to_audio,

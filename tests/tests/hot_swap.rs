@@ -287,6 +287,52 @@ fn a_params_only_commit_equals_a_live_set_and_needs_no_crossfade() {
 }
 
 #[test]
+fn the_sounding_patch_saves_live_sets_and_plays_like_them() {
+    let filtered = |cutoff: u32| {
+        format!(
+            r#"{{"format": 1, "modules": [
+            {{"id": "osc1", "kind": "saw", "params": {{"freq": 220, "gain": 0.5}}}},
+            {{"id": "filt1", "kind": "biquad", "params": {{"mode": "lowpass", "cutoff": {cutoff}}}}},
+            {{"id": "out", "kind": "output"}}],
+          "connections": [{{"from": "osc1", "to": "filt1"}}, {{"from": "filt1", "to": "out"}}]}}"#
+        )
+    };
+    let mut live = Rig::new(&filtered(2000), SR, 256);
+    live.run_to(0.1);
+    live.control.set("filt1", "cutoff", 500.0).unwrap();
+    live.control.set("filt1", "mode", 1.0).unwrap(); // highpass
+    live.run_to(0.5);
+    let saved = live.control.sounding_patch();
+    let filt = saved.module("filt1").unwrap();
+    assert_eq!(filt.params["cutoff"], 500.0_f32.into(), "{:?}", filt.params);
+    assert_eq!(
+        filt.params["mode"],
+        chronus_engine::patch::ParamValue::Choice("highpass".into())
+    );
+    assert_eq!(live.control.active_patch(), &patch(&filtered(2000)), "not committed");
+
+    // The saved patch, played from scratch, sounds like the live one once settled.
+    let mut fresh = Rig::new(&saved.to_json(), SR, 256);
+    fresh.run_to(0.5);
+    let tail = frames(0.4)..frames(0.5);
+    let diff = live.out.left[tail.clone()]
+        .iter()
+        .zip(&fresh.out.left[tail.clone()])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0_f32, f32::max);
+    let level = measure::rms(&live.out.left[tail]);
+    println!("saved vs live: largest difference {diff:.2e} at RMS {level:.3}");
+    assert!(level > 0.01 && diff < 1e-3, "difference {diff} at RMS {level}");
+
+    // A commit that changes the param wins over the live value.
+    let id = live.commit(&filtered(3000));
+    live.run_to(0.7);
+    assert_swapped(&mut live, id);
+    let saved = live.control.sounding_patch();
+    assert_eq!(saved.module("filt1").unwrap().params["cutoff"], 3000.0_f32.into());
+}
+
+#[test]
 fn a_commit_that_changes_a_param_glides_to_it() {
     let louder = SINE.replace("\"gain\": 0.5", "\"gain\": 0.8");
     let mut rig = Rig::new(SINE, SR, 256);

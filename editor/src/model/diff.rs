@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use chronus_engine::macros::MacroMapping;
 use chronus_engine::modules;
 use chronus_engine::patch::{Connection, ModuleSpec, ParamValue};
 
@@ -132,7 +133,7 @@ pub fn diff(before: &Document, after: &Document) -> Vec<Change> {
             }
         }
     }
-    let mapping_text = |m: &super::macros::MacroMapping| {
+    let mapping_text = |m: &MacroMapping| {
         let range = match (m.min, m.max) {
             (Some(lo), Some(hi)) => format!(" {}..{}", trim(lo), trim(hi)),
             _ => String::new(),
@@ -144,13 +145,13 @@ pub fn diff(before: &Document, after: &Document) -> Vec<Change> {
             m.curve.short()
         )
     };
-    for m in &after.macros {
-        if !before.macros.contains(m) {
+    for m in &after.patch.macros {
+        if !before.patch.macros.contains(m) {
             out.push(Change::MappingAdded(mapping_text(m)));
         }
     }
-    for m in &before.macros {
-        if !after.macros.contains(m) {
+    for m in &before.patch.macros {
+        if !after.patch.macros.contains(m) {
             out.push(Change::MappingRemoved(mapping_text(m)));
         }
     }
@@ -221,7 +222,6 @@ pub fn value_text(v: &ParamValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::macros::MacroMapping;
     use chronus_engine::patch::Position;
 
     fn doc() -> Document {

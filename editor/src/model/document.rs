@@ -1,74 +1,61 @@
-//! The editor's document: a patch (modules, cables, params, layout) and its macro
-//! mappings, with the editing verbs. Every verb that touches the sound goes through the
-//! engine's own [`PatchEditor`] verbs, so a refused edit carries the engine's message and
-//! leaves the document unchanged. Pure data: no host, no history (see
-//! [`super::session`]). GUI thread.
+//! The editor's document: a patch (modules, cables, params, macro mappings, layout) with
+//! the editing verbs. Every verb that touches the sound goes through the engine's own
+//! [`PatchEditor`] verbs, and every check is the engine's [`validate`], so a refused edit
+//! carries the engine's message and leaves the document unchanged. The macro mappings are
+//! the patch's own ([`Patch::macros`]); the JSON is the engine's. Pure data: no host, no
+//! history (see [`super::session`]). GUI thread.
 
+use chronus_engine::macros::MacroMapping;
 use chronus_engine::module::{KindSpec, Unit};
 use chronus_engine::modules;
 use chronus_engine::patch::edit::PatchEditor;
 use chronus_engine::patch::validate::{main_input, main_output, validate};
 use chronus_engine::patch::{ModuleId, ParamValue, Position};
-use chronus_engine::{EditError, Patch};
+use chronus_engine::{EditError, Patch, PatchError};
 
 use super::ids::unique_id;
 use super::layout::{NodeShape, complete_layout, free_spot};
-use super::macros::{self, MacroMapping};
 
-/// A patch being edited, with its macro mappings.
+/// A patch being edited.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Document {
-    /// Modules, cables, params and layout.
+    /// Modules, cables, params, macro mappings and layout.
     pub patch: Patch,
-    /// Macro and CC mappings (kept beside the patch until the engine's `Patch` carries
-    /// them; see [`super::macros`]).
-    pub macros: Vec<MacroMapping>,
 }
 
 impl Document {
-    /// A document for `patch` and `macros`, every module given a position and every
-    /// cable end spelled out (`osc1` becomes `osc1.out`, an alias param its name), so
-    /// cables compare and disconnect by what they are, not how they were written.
-    pub fn new(mut patch: Patch, macros: Vec<MacroMapping>) -> Self {
+    /// A document for `patch`, every module given a position and every cable end spelled
+    /// out (`osc1` becomes `osc1.out`, an alias param its name), so cables compare and
+    /// disconnect by what they are, not how they were written.
+    pub fn new(mut patch: Patch) -> Self {
         complete_layout(&mut patch);
         spell_out_ports(&mut patch);
-        Self { patch, macros }
+        Self { patch }
     }
 
-    /// Reads patch JSON (with an optional `macros` list) and checks it: the engine's
-    /// validation and the mapping checks.
+    /// Reads patch JSON ([`Patch::from_json`]) and checks it with the engine's
+    /// validation (mappings included).
     ///
     /// # Errors
     /// Every problem found, one per line, as the engine words them.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let (patch, macros) = macros::split_json(text)?;
-        let doc = Self::new(patch, macros);
+        let patch = Patch::from_json(text).map_err(|e| e.to_string())?;
+        let doc = Self::new(patch);
         doc.check()?;
         Ok(doc)
     }
 
-    /// The document as patch JSON (layout and `macros` included).
+    /// The document as patch JSON ([`Patch::to_json`]: layout and mappings included).
     pub fn to_json(&self) -> String {
-        macros::join_json(&self.patch, &self.macros)
+        self.patch.to_json()
     }
 
-    /// Checks the whole document as a commit would.
+    /// Checks the whole document as a commit would: the engine's validation.
     ///
     /// # Errors
     /// Every problem found, one per line.
     pub fn check(&self) -> Result<(), String> {
-        let mut problems = Vec::new();
-        if let Err(e) = validate(&self.patch) {
-            problems.push(e.to_string());
-        }
-        if let Err(e) = macros::check_all(&self.macros, &self.patch) {
-            problems.push(e);
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("\n"))
-        }
+        validate(&self.patch).map(|_| ()).map_err(|e| e.to_string())
     }
 
     /// Runs engine editing verbs on a copy and keeps the result if they all succeed.
@@ -108,7 +95,8 @@ impl Document {
         Ok(())
     }
 
-    /// Renames module `id` to `new_id`, rewriting its cables, position and mappings.
+    /// Renames module `id` to `new_id`, rewriting its cables and mappings (the engine's
+    /// `rename`) and its position.
     ///
     /// # Errors
     /// No such module; the new id is taken or invalid.
@@ -116,12 +104,7 @@ impl Document {
         self.with_engine(|e| e.rename(id, new_id))?;
         let new = ModuleId::from(new_id);
         if let Some(p) = self.patch.layout.remove(&ModuleId::from(id)) {
-            self.patch.layout.insert(new.clone(), p);
-        }
-        for m in &mut self.macros {
-            if m.target.module.as_str() == id {
-                m.target.module = new.clone();
-            }
+            self.patch.layout.insert(new, p);
         }
         Ok(())
     }
@@ -168,19 +151,36 @@ impl Document {
         }
     }
 
-    /// Adds a mapping.
+    /// Adds a mapping, checked by the engine's validation as a commit would check it (an
+    /// inactive mapping, whose module is missing, is accepted). The editor also refuses
+    /// to map a choice param (the engine would accept it, but a macro sweeping a mode
+    /// switch through fractional values is not something the panel offers).
     ///
     /// # Errors
-    /// The mapping's problem (see [`macros::check`]); nothing changes.
+    /// The engine's messages about the new mapping, prefixed with the mapping; nothing
+    /// changes.
     pub fn add_mapping(&mut self, mapping: MacroMapping) -> Result<(), String> {
-        macros::check(&mapping, &self.patch)?;
-        if self.macros.len() >= macros::MAX_MAPPINGS {
-            return Err(format!(
-                "too many macro mappings (at most {})",
-                macros::MAX_MAPPINGS
-            ));
+        let label = format!("mapping {} -> {}", mapping.source_label(), mapping.target);
+        if let Some((kind, param)) = target_param(&mapping, &self.patch)
+            && kind.params[param].unit == Unit::Choice
+        {
+            return Err(format!("{label}: a choice param cannot be mapped"));
         }
-        self.macros.push(mapping);
+        let at = format!("macros[{}]", self.patch.macros.len());
+        let mut patch = self.patch.clone();
+        patch.macros.push(mapping);
+        if let Err(errors) = validate(&patch) {
+            let problems: Vec<String> = errors
+                .0
+                .iter()
+                .filter(|e| is_about_mapping(e, &at))
+                .map(|e| format!("{label}: {e}"))
+                .collect();
+            if !problems.is_empty() {
+                return Err(problems.join("\n"));
+            }
+        }
+        self.patch = patch;
         Ok(())
     }
 
@@ -189,8 +189,8 @@ impl Document {
     /// # Errors
     /// No such mapping.
     pub fn remove_mapping(&mut self, index: usize) -> Result<MacroMapping, String> {
-        if index < self.macros.len() {
-            Ok(self.macros.remove(index))
+        if index < self.patch.macros.len() {
+            Ok(self.patch.macros.remove(index))
         } else {
             Err(format!("no macro mapping #{index}"))
         }
@@ -213,6 +213,32 @@ impl Document {
             Some(v) => number_of(kind, index, v).unwrap_or(spec.default),
         })
     }
+}
+
+/// The kind and param index `mapping` targets, if its module is in `patch` and has the
+/// param.
+fn target_param(mapping: &MacroMapping, patch: &Patch) -> Option<(&'static KindSpec, usize)> {
+    let module = patch.module(mapping.target.module.as_str())?;
+    let kind = modules::find(&module.kind)?;
+    let index = kind.param_index(mapping.target.port.as_deref()?)?;
+    Some((kind, index))
+}
+
+/// Whether `error` is about the mapping at JSON location `at` (`macros[3]`, or a field of
+/// it), or about the number of mappings.
+fn is_about_mapping(error: &PatchError, at: &str) -> bool {
+    let location = match error {
+        PatchError::TooManyMappings { .. } => return true,
+        PatchError::BadMappingSource { at, .. }
+        | PatchError::BadMappingTarget { at, .. }
+        | PatchError::BadMappingRange { at, .. }
+        | PatchError::UnknownParam { at, .. }
+        | PatchError::OutOfRange { at, .. } => at,
+        _ => return false,
+    };
+    location
+        .strip_prefix(at)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// Rewrites bare and alias cable ends to canonical port names (unknown modules and ports
@@ -262,6 +288,7 @@ pub fn number_of(kind: &KindSpec, param: usize, value: &ParamValue) -> Option<f3
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chronus_engine::macros::{Curve, inactive};
 
     fn doc() -> Document {
         Document::from_json(
@@ -307,14 +334,14 @@ mod tests {
     fn rename_moves_layout_cables_and_mappings() {
         let mut d = doc();
         d.add_mapping(
-            MacroMapping::new(1, "osc1.freq", 100.0, 1000.0).with_curve(macros::Curve::Exponential),
+            MacroMapping::new(1, "osc1.freq", 100.0, 1000.0).with_curve(Curve::Exponential),
         )
         .unwrap();
         d.rename_module("osc1", "lead").unwrap();
         assert!(d.patch.layout.contains_key(&ModuleId::from("lead")));
         assert!(!d.patch.layout.contains_key(&ModuleId::from("osc1")));
         assert_eq!(d.patch.connections[0].from.to_string(), "lead.out");
-        assert_eq!(d.macros[0].target.to_string(), "lead.freq");
+        assert_eq!(d.patch.macros[0].target.to_string(), "lead.freq");
         assert!(d.rename_module("lead", "env1").is_err(), "taken");
     }
 
@@ -327,9 +354,59 @@ mod tests {
         .unwrap();
         d.remove_module("osc1").unwrap();
         assert_eq!(d.patch.connections.len(), 1);
-        assert_eq!(d.macros.len(), 1);
-        assert!(!macros::is_active(&d.macros[0], &d.patch));
+        assert_eq!(d.patch.macros.len(), 1);
+        assert_eq!(inactive(&d.patch).len(), 1, "kept, inactive");
         assert_eq!(d.check(), Ok(()), "an inactive mapping is not an error");
+    }
+
+    #[test]
+    fn mappings_are_checked_by_the_engine_and_refusals_change_nothing() {
+        let mut d = doc();
+        let before = d.clone();
+        for (mapping, expect) in [
+            (
+                MacroMapping::new(1, "osc1.freq", 100.0, 30_000.0),
+                "macros[0].max",
+            ),
+            (MacroMapping::new(1, "osc1.fre", 100.0, 200.0), "fre"),
+            (MacroMapping::new(17, "osc1.freq", 100.0, 200.0), "1..16"),
+            (
+                MacroMapping::new(1, "osc1.gain", 0.0, 1.0).with_curve(Curve::Exponential),
+                "exponential",
+            ),
+            (MacroMapping::new(1, "osc1", 0.0, 1.0), "module.param"),
+        ] {
+            let err = d.add_mapping(mapping).unwrap_err();
+            assert!(
+                err.starts_with("mapping M") && err.contains(expect),
+                "{expect}: {err}"
+            );
+            assert_eq!(d, before);
+        }
+        // Checked against the patch as it stands, whatever else is wrong with it.
+        d.add_module("output", Position::default()).unwrap();
+        assert!(d.check().is_err(), "two outputs");
+        d.add_mapping(MacroMapping::new(2, "osc1.freq", 100.0, 200.0))
+            .unwrap();
+        d.add_mapping(MacroMapping::new(3, "gone.level", 0.0, 1.0))
+            .expect("an inactive mapping is accepted");
+        assert_eq!(d.patch.macros.len(), 2);
+        assert_eq!(
+            d.remove_mapping(1).unwrap().target.to_string(),
+            "gone.level"
+        );
+        assert!(d.remove_mapping(1).is_err());
+    }
+
+    #[test]
+    fn a_choice_param_is_not_mapped_from_the_editor() {
+        let mut d = doc();
+        d.add_module("biquad", Position::default()).unwrap();
+        let err = d
+            .add_mapping(MacroMapping::new(1, "filt1.mode", 0.0, 1.0))
+            .unwrap_err();
+        assert!(err.contains("choice"), "{err}");
+        assert!(d.patch.macros.is_empty());
     }
 
     #[test]
@@ -409,6 +486,6 @@ mod tests {
                  "macros": [ { "macro": 17, "target": "out.level" } ] }"#,
         )
         .unwrap_err();
-        assert!(err.contains("macro 1..16"), "{err}");
+        assert!(err.contains("macros[0]") && err.contains("1..16"), "{err}");
     }
 }

@@ -14,23 +14,28 @@
 //!   restored patch (the undo of a committed edit is itself a click-free commit); while
 //!   edits are pending it only changes the pending document.
 //! - Layout never needs a commit.
+//! - A patch the host loaded behind the editor's back ([`Session::adopt_external`]) is
+//!   adopted as what plays, without a commit.
 //!
 //! GUI thread only.
 
 use std::collections::VecDeque;
 
+use chronus_engine::macros::MacroMapping;
 use chronus_engine::modules;
 use chronus_engine::patch::{ModuleId, ModuleSpec, ParamValue, Position};
 
 use super::diff::{Change, diff, is_structural};
 use super::document::{Document, number_of};
 use super::history::History;
-use super::macros::MacroMapping;
 use crate::host::{CommitOutcome, EditorHost, EngineStatus};
 
 /// Commits remembered by revision, to know which document plays when the engine reports
 /// its active revision.
 const KEPT_COMMITS: usize = 16;
+
+/// The undo label of a patch adopted from the host ([`Session::adopt_external`]).
+pub const EXTERNAL_LOAD_LABEL: &str = "load project state";
 
 /// A message for the user about the last action.
 #[derive(Debug, Clone, PartialEq)]
@@ -401,6 +406,57 @@ impl Session {
         }
     }
 
+    /// The host loaded a project or preset state while the editor was open, so the engine
+    /// now plays `json` (see [`EditorHost::take_external_patch`]). Adopts it as both the
+    /// pending and the playing document *without* committing (nothing is sent to the
+    /// host: not a commit, not an abort, which could cancel the host's own hand-over).
+    /// Commits in flight and pending edits are forgotten; the change is one undo step,
+    /// "load project state" (undoing it commits the document from before, pending edits
+    /// included, as undoing a preset load does). The project is not marked dirty: the
+    /// host has just loaded this state.
+    ///
+    /// Returns whether it was adopted. If the JSON does not load, the reason is shown as
+    /// a refusal and the current documents are kept.
+    pub fn adopt_external(&mut self, json: &str) -> bool {
+        let doc = match Document::from_json(json) {
+            Ok(doc) => doc,
+            Err(e) => {
+                self.refuse(format!(
+                    "the host loaded a patch the editor cannot open (the editor keeps \
+                     showing the previous one):\n{e}"
+                ));
+                return false;
+            }
+        };
+        let had_pending = self.is_pending() || self.in_flight.is_some();
+        let before = std::mem::replace(&mut self.doc, doc.clone());
+        if before != self.doc {
+            self.history.record(before, EXTERNAL_LOAD_LABEL, None);
+        }
+        self.history.seal();
+        self.active = doc;
+        // Whatever revision plays now is this patch: the next poll takes it as is.
+        self.active_revision = None;
+        self.sent.clear();
+        self.in_flight = None;
+        self.outcome = None;
+        self.save_pending = false;
+        self.refresh();
+        let name = match self.doc.patch.name.as_str() {
+            "" => "untitled patch".to_owned(),
+            n => format!("\"{n}\""),
+        };
+        self.inform(if had_pending {
+            format!(
+                "the host loaded a project state: {name} now plays; uncommitted edits were \
+                 dropped (Undo brings them back)"
+            )
+        } else {
+            format!("the host loaded a project state: {name} now plays")
+        });
+        true
+    }
+
     /// Commits the pending document: refused here with the engine's validation message
     /// if it is invalid (nothing is sent), else sent to the host.
     pub fn commit(&mut self, host: &mut dyn EditorHost) -> bool {
@@ -413,7 +469,7 @@ impl Session {
             return false;
         }
         let sent = self.doc.clone();
-        let revision = host.commit(&sent.patch, &sent.macros);
+        let revision = host.commit(&sent.patch);
         self.sent.push_back((revision, sent));
         while self.sent.len() > KEPT_COMMITS {
             self.sent.pop_front();
@@ -566,8 +622,8 @@ fn param_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::macros::Curve;
     use crate::testing::{Answer, FakeHost, HostCommand};
+    use chronus_engine::macros::Curve;
 
     const CHAIN: &str = r#"{ "format": 1, "name": "chain", "modules": [
         { "id": "osc1", "kind": "sine", "params": { "freq": 220 } },
@@ -819,7 +875,7 @@ mod tests {
             "{}",
             host.commits()[0]
         );
-        assert_eq!(s.active().macros, [m]);
+        assert_eq!(s.active().patch.macros, [m]);
         assert!(s.remove_mapping(&mut host, 0));
         assert!(s.is_pending());
         assert!(!s.remove_mapping(&mut host, 5));
@@ -833,7 +889,10 @@ mod tests {
             MacroMapping::new(4, "env1.attack", 1.0, 200.0).with_curve(Curve::Linear),
         );
         assert!(s.rename_module(&mut host, "env1", "amp"));
-        assert_eq!(s.document().macros[0].target.to_string(), "amp.attack");
+        assert_eq!(
+            s.document().patch.macros[0].target.to_string(),
+            "amp.attack"
+        );
         assert!(
             s.document()
                 .patch
@@ -885,6 +944,112 @@ mod tests {
             s.document().patch.layout[&ModuleId::from("osc1")],
             Position { x: 8.0, y: 9.0 }
         );
+    }
+
+    /// What the host loaded behind the editor's back: a different patch, with a mapping.
+    const LOADED: &str = r#"{ "format": 1, "name": "from the project", "modules": [
+        { "id": "lead", "kind": "saw", "params": { "freq": 110 } },
+        { "id": "out", "kind": "output" } ],
+      "connections": [ { "from": "lead.out", "to": "out.in" } ],
+      "macros": [ { "macro": 2, "target": "lead.freq", "min": 55, "max": 220 } ] }"#;
+
+    #[test]
+    fn an_external_patch_is_adopted_without_a_commit_and_is_one_undo_step() {
+        let (mut s, mut host) = session();
+        host.answer = Answer::Hold;
+        s.add_module(&mut host, "sine", at()).unwrap();
+        s.commit(&mut host);
+        s.add_module(&mut host, "saw", at()).unwrap();
+        s.move_module(&ModuleId::from("osc1"), Position { x: 5.0, y: 5.0 });
+        assert!(s.is_committing() && s.is_pending());
+        let before = s.document().clone();
+        host.take();
+
+        assert!(s.adopt_external(LOADED));
+        assert!(
+            host.commands.is_empty(),
+            "no commit, no abort: the engine plays it"
+        );
+        let loaded = Document::from_json(LOADED).unwrap();
+        assert_eq!(s.document(), &loaded);
+        assert_eq!(s.active(), &loaded);
+        assert_eq!(s.active().patch.macros.len(), 1);
+        assert!(!s.is_pending() && !s.is_committing());
+        assert!(s.outcome().is_none(), "the old commit's outcome is gone");
+        match s.notice() {
+            Some(Notice::Info(text)) => assert!(
+                text.contains("from the project") && text.contains("dropped"),
+                "{text}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.undo_label(), Some(EXTERNAL_LOAD_LABEL));
+        s.flush_dirty(&mut host);
+        assert!(host.commands.is_empty(), "a state just loaded is not dirty");
+
+        // The engine reports whatever revision it plays; the session follows it and a
+        // later commit is measured against the adopted patch.
+        host.status.active_revision = 40;
+        host.status.last_commit = None;
+        s.poll(&mut host);
+        assert_eq!(s.active(), &loaded);
+        assert!(!s.is_pending());
+        host.answer = Answer::Swap;
+        assert!(s.set_param(&mut host, "lead", "freq", ParamValue::Number(220.0)));
+        assert_eq!(host.sets(), [("lead".into(), "freq".into(), 220.0)]);
+        s.end_gesture();
+        s.undo(&mut host);
+        host.take();
+
+        // Undoing the load commits what was there before, pending edits included.
+        s.undo(&mut host);
+        assert_eq!(s.document(), &before);
+        let commits = host.commits();
+        assert_eq!(commits.len(), 1);
+        assert!(
+            commits[0].contains("\"osc2\"") && commits[0].contains("\"osc3\""),
+            "{}",
+            commits[0]
+        );
+        assert_eq!(s.active().patch.module("lead"), None);
+        s.redo(&mut host);
+        assert_eq!(s.active(), &loaded, "redo commits the loaded patch again");
+    }
+
+    #[test]
+    fn an_external_patch_that_does_not_load_is_refused_and_changes_nothing() {
+        let (mut s, mut host) = session();
+        s.add_module(&mut host, "sine", at()).unwrap();
+        let (doc, active) = (s.document().clone(), s.active().clone());
+        let label = s.undo_label().map(str::to_owned);
+        for bad in [
+            "{ \"format\": 1, ",
+            r#"{ "format": 1, "modules": [ { "id": "o", "kind": "sinus" } ] }"#,
+        ] {
+            assert!(!s.adopt_external(bad));
+            match s.notice() {
+                Some(Notice::Refused(why)) => assert!(
+                    why.contains("cannot open")
+                        && (why.contains("line 1") || why.contains("sinus")),
+                    "{why}"
+                ),
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(s.document(), &doc);
+            assert_eq!(s.active(), &active);
+            assert!(s.is_pending(), "the pending edit is kept");
+            assert_eq!(s.undo_label().map(str::to_owned), label);
+        }
+        assert!(host.commits().is_empty());
+    }
+
+    #[test]
+    fn the_same_patch_loaded_again_adds_no_undo_step() {
+        let (mut s, _host) = session();
+        let json = s.document().to_json();
+        assert!(s.adopt_external(&json));
+        assert_eq!(s.undo_label(), None);
+        assert!(matches!(s.notice(), Some(Notice::Info(_))));
     }
 
     #[test]

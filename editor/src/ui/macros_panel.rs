@@ -4,6 +4,7 @@
 //! buttons, a form to add one, and the patch's MIDI CC mappings. Drawing only: it returns
 //! [`MacroAction`]s. GUI thread.
 
+use chronus_engine::macros::{Curve, InactiveMapping, MacroMapping, inactive};
 use chronus_engine::module::{MACRO_COUNT, Unit};
 use chronus_engine::modules;
 use egui::{RichText, Ui};
@@ -12,7 +13,6 @@ use super::knob::Knob;
 use super::theme;
 use crate::model::diff::trim;
 use crate::model::document::Document;
-use crate::model::macros::{self, Curve, MacroMapping};
 
 /// What the user did in the macro panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +94,7 @@ impl MacrosPanel {
         value: &impl Fn(usize) -> f32,
         actions: &mut Vec<MacroAction>,
     ) {
-        let mapped = doc.macros.iter().any(|m| m.macro_index() == Some(i));
+        let mapped = doc.patch.macros.iter().any(|m| m.macro_index() == Some(i));
         let mut v = match self.turning {
             Some((j, v)) if j == i => v,
             _ => value(i),
@@ -162,12 +162,13 @@ impl MacrosPanel {
                 .labelled_by(label.id);
         });
         let mut any = false;
-        for (index, m) in doc.macros.iter().enumerate() {
+        let inactive = inactive(&doc.patch);
+        for (index, m) in doc.patch.macros.iter().enumerate() {
             if m.macro_index() != Some(self.selected) {
                 continue;
             }
             any = true;
-            mapping_row(ui, doc, index, m, actions);
+            mapping_row(ui, doc, index, m, &inactive, actions);
         }
         if !any {
             ui.weak("nothing yet: add a mapping below");
@@ -176,6 +177,7 @@ impl MacrosPanel {
         self.add_form(ui, doc, actions);
 
         let ccs: Vec<(usize, &MacroMapping)> = doc
+            .patch
             .macros
             .iter()
             .enumerate()
@@ -189,7 +191,7 @@ impl MacrosPanel {
                     .color(theme::TEXT_DIM),
             );
             for (index, m) in ccs {
-                mapping_row(ui, doc, index, m, actions);
+                mapping_row(ui, doc, index, m, &inactive, actions);
             }
         }
     }
@@ -274,10 +276,13 @@ fn mapping_row(
     doc: &Document,
     index: usize,
     m: &MacroMapping,
+    inactive: &[InactiveMapping],
     actions: &mut Vec<MacroAction>,
 ) {
     ui.horizontal(|ui| {
-        let active = macros::is_active(m, &doc.patch);
+        let at = format!("macros[{index}]");
+        let why_inactive = inactive.iter().find(|i| i.at == at);
+        let active = why_inactive.is_none();
         let unit = unit_of(doc, &m.target.to_string()).unwrap_or("");
         let range = match (m.min, m.max) {
             (Some(lo), Some(hi)) => format!("{} .. {} {unit}", trim(lo), trim(hi)),
@@ -290,12 +295,13 @@ fn mapping_row(
             m.curve.short()
         );
         ui.label(RichText::new(text).color(if active { theme::TEXT } else { theme::TEXT_DIM }));
-        if !active {
+        if let Some(why) = why_inactive {
             ui.label(
                 RichText::new(format!("inactive: no `{}`", m.target.module))
                     .small()
                     .color(theme::PENDING),
-            );
+            )
+            .on_hover_text(why.to_string());
         }
         if ui
             .small_button("Remove")

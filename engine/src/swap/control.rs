@@ -24,7 +24,7 @@ use crate::error::SetError;
 use crate::module::{KindSpec, MACRO_COUNT};
 use crate::modules;
 use crate::patch::validate::param_value;
-use crate::patch::{ModuleId, Patch};
+use crate::patch::{ModuleId, ParamValue, Patch};
 
 /// Commits whose patch control keeps until their outcome is known.
 const IN_FLIGHT: usize = 64;
@@ -284,6 +284,29 @@ impl EngineControl {
     /// [`EngineControl::status`] call).
     pub fn active_patch(&self) -> &Patch {
         &self.active
+    }
+
+    /// The patch as it sounds: [`EngineControl::active_patch`] with the params set live
+    /// (and not since overridden by a commit) written in, in canonical names (a choice
+    /// param as its option name). This is what a host saves with the project.
+    pub fn sounding_patch(&self) -> Patch {
+        let mut patch = self.active.clone();
+        for ((module, p), live) in &self.live {
+            let in_force = patch_value(&patch, module.as_str(), live.kind, *p)
+                .is_some_and(|v| v == live.base || v == live.value);
+            let spec = &live.kind.params[*p];
+            let Some(m) = patch.module_mut(module.as_str()).filter(|_| in_force) else {
+                continue;
+            };
+            let value = match spec.choices.get(live.value.round().max(0.0) as usize) {
+                Some(choice) => ParamValue::Choice((*choice).to_owned()),
+                _ => ParamValue::Number(f64::from(live.value)),
+            };
+            m.params
+                .retain(|name, _| live.kind.param_index(name) != Some(*p));
+            m.params.insert(spec.name.to_owned(), value);
+        }
+        patch
     }
 
     /// The newest committed patch.
