@@ -5,6 +5,7 @@
 # display down. The picture is kept at $target/screenshot/editor.png.
 #
 #   bash tests/hosts/screenshot.sh            # extra arguments go to screenshot.py
+#   bash tests/hosts/screenshot.sh --out "$PWD/docs/editor.png"   # the README's picture
 #
 # Needs Xvfb, openbox, xdotool and ImageMagick (Debian: xvfb openbox xdotool imagemagick;
 # .ci/run installs them). Without them the test is skipped, except under CI=true, where it
