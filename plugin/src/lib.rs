@@ -69,6 +69,14 @@ impl Chronus {
         &self.params
     }
 
+    /// The editor's link to this instance without a window, for driving the editor
+    /// headless (tests, tools). Takes the meters' reading end, so afterwards the host
+    /// gets no editor: call it instead of opening one, never besides. GUI thread.
+    pub fn editor_link(&mut self) -> Option<gui::link::EditorLink> {
+        let (meters, _repaint) = self.editor_parts.take()?;
+        Some(gui::link::EditorLink::new(Arc::clone(&self.params), meters))
+    }
+
     /// Builds the engine for `sample_rate` from the stored patch, replacing any running
     /// one, with the host's current macro values applied and all glides settled. If the
     /// stored patch cannot run at this rate, falls back to the default patch (and records
@@ -216,7 +224,11 @@ impl Plugin for Chronus {
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let (meters, repaint) = self.editor_parts.take()?;
-        Some(ChronusEditor::new(Arc::clone(&self.params), meters, repaint))
+        Some(ChronusEditor::new(
+            Arc::clone(&self.params),
+            meters,
+            repaint,
+        ))
     }
 
     fn activate(

@@ -164,7 +164,11 @@ mod tests {
         // RMS of the second full window (frames 1024..2048) of a sine: amplitude / sqrt 2.
         let expected = 0.5 / 2.0_f32.sqrt();
         assert!((meters.rms[0] - expected).abs() < 0.01, "{:?}", meters.rms);
-        assert!((meters.rms[1] - expected * 0.25).abs() < 0.01, "{:?}", meters.rms);
+        assert!(
+            (meters.rms[1] - expected * 0.25).abs() < 0.01,
+            "{:?}",
+            meters.rms
+        );
         // The scope ends with the last sample of the second window (frame 2047).
         assert_eq!(meters.scope.len(), SCOPE_LEN);
         let mono = |i: usize| 0.5 * (left[i] + right[i]);

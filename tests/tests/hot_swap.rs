@@ -309,7 +309,11 @@ fn the_sounding_patch_saves_live_sets_and_plays_like_them() {
         filt.params["mode"],
         chronus_engine::patch::ParamValue::Choice("highpass".into())
     );
-    assert_eq!(live.control.active_patch(), &patch(&filtered(2000)), "not committed");
+    assert_eq!(
+        live.control.active_patch(),
+        &patch(&filtered(2000)),
+        "not committed"
+    );
 
     // The saved patch, played from scratch, sounds like the live one once settled.
     let mut fresh = Rig::new(&saved.to_json(), SR, 256);
@@ -322,14 +326,20 @@ fn the_sounding_patch_saves_live_sets_and_plays_like_them() {
         .fold(0.0_f32, f32::max);
     let level = measure::rms(&live.out.left[tail]);
     println!("saved vs live: largest difference {diff:.2e} at RMS {level:.3}");
-    assert!(level > 0.01 && diff < 1e-3, "difference {diff} at RMS {level}");
+    assert!(
+        level > 0.01 && diff < 1e-3,
+        "difference {diff} at RMS {level}"
+    );
 
     // A commit that changes the param wins over the live value.
     let id = live.commit(&filtered(3000));
     live.run_to(0.7);
     assert_swapped(&mut live, id);
     let saved = live.control.sounding_patch();
-    assert_eq!(saved.module("filt1").unwrap().params["cutoff"], 3000.0_f32.into());
+    assert_eq!(
+        saved.module("filt1").unwrap().params["cutoff"],
+        3000.0_f32.into()
+    );
 }
 
 #[test]

@@ -69,9 +69,9 @@ impl ChronusApp {
         let error = self.params.patch.error();
         if error != self.shown_error {
             if let Some(e) = &error {
-                editor
-                    .session_mut()
-                    .refuse(format!("the saved patch did not load ({e}); playing the default patch"));
+                editor.session_mut().refuse(format!(
+                    "the saved patch did not load ({e}); playing the default patch"
+                ));
             }
             self.shown_error = error;
         }

@@ -93,8 +93,26 @@ mod tests {
     #[test]
     fn saved_sizes_are_clamped() {
         let size = EditorSize::default();
-        assert_eq!(size.get(), SavedSize { width: 1180, height: 740 });
-        EditorSize::set(&size, SavedSize { width: 3, height: 100_000 });
-        assert_eq!(size.get(), SavedSize { width: MIN_SIZE.0, height: MAX_SIZE.1 });
+        assert_eq!(
+            size.get(),
+            SavedSize {
+                width: 1180,
+                height: 740
+            }
+        );
+        EditorSize::set(
+            &size,
+            SavedSize {
+                width: 3,
+                height: 100_000,
+            },
+        );
+        assert_eq!(
+            size.get(),
+            SavedSize {
+                width: MIN_SIZE.0,
+                height: MAX_SIZE.1
+            }
+        );
     }
 }

@@ -8,9 +8,9 @@
 use std::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::{LogicalSize, NativeSize, Size};
 use nice_plug::editor::{HostMethods, SpawnedEditor};
-use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::{Editor, ParentWindowHandle, ResizeHint};
 use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{
@@ -66,10 +66,8 @@ impl ChronusEditor {
 
 /// How the host may resize the window.
 fn resize_hint() -> ResizeHint {
-    ResizeHint::resizable().with_min_logical_size(LogicalSize::new(
-        MIN_SIZE.0 as f32,
-        MIN_SIZE.1 as f32,
-    ))
+    ResizeHint::resizable()
+        .with_min_logical_size(LogicalSize::new(MIN_SIZE.0 as f32, MIN_SIZE.1 as f32))
 }
 
 /// Logical size of a saved size.

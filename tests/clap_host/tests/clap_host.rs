@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chronus_tests::measure;
-use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+use clack_extensions::params::{ParamInfoBuffer, ParamInfoFlags, PluginParams};
 use clack_extensions::state::PluginState;
 use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent, ParamValueEvent};
 use clack_host::prelude::*;
@@ -148,6 +148,7 @@ struct Param {
     min: f64,
     max: f64,
     default: f64,
+    hidden: bool,
 }
 
 fn enumerate(instance: &mut PluginInstance<TestHost>) -> Vec<Param> {
@@ -163,6 +164,7 @@ fn enumerate(instance: &mut PluginInstance<TestHost>) -> Vec<Param> {
                 min: info.min_value,
                 max: info.max_value,
                 default: info.default_value,
+                hidden: info.flags.contains(ParamInfoFlags::IS_HIDDEN),
             }
         })
         .collect()
@@ -297,9 +299,20 @@ fn chronus_clap_in_a_clap_host() {
         mut instance,
     } = load(&path);
 
-    // Params: gain + 16 macros, named, with readable text.
+    // Params: gain + 16 macros, named, with readable text; one hidden edit counter (it
+    // tells the host the patch changed).
     let params = enumerate(&mut instance);
-    let named: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    let hidden: Vec<&str> = params
+        .iter()
+        .filter(|p| p.hidden)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(hidden, ["Patch edits"], "hidden params");
+    let named: Vec<&str> = params
+        .iter()
+        .filter(|p| !p.hidden)
+        .map(|p| p.name.as_str())
+        .collect();
     let mut expected = vec!["Gain".to_owned()];
     expected.extend((1..=16).map(|i| format!("Macro {i}")));
     assert_eq!(named, expected, "params");
