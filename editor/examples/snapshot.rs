@@ -14,8 +14,8 @@ use chronus_editor::{CommitOutcome, CommitReport, PatchEditorUi};
 use egui::epaint::{ClippedPrimitive, ImageData, Primitive, TextureId, Vertex};
 use egui::{Color32, Pos2, RawInput, Rect, Vec2};
 
-const WIDTH: usize = 1400;
-const HEIGHT: usize = 900;
+const WIDTH: usize = 1280;
+const HEIGHT: usize = 800;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -137,20 +137,21 @@ impl PatchEditorUi {
         egui::Panel::top("chronus-top")
             .frame(panel_frame(ui))
             .show(ui, |ui| self.top(ui, host));
-        egui::Panel::left("chronus-left")
-            .resizable(true)
-            .default_size(210.0)
-            .frame(panel_frame(ui))
-            .show(ui, |ui| self.left(ui, host));
-        egui::Panel::right("chronus-right")
-            .resizable(true)
-            .default_size(310.0)
-            .frame(panel_frame(ui))
-            .show(ui, |ui| self.right(ui, host));
+        // The bottom panel (macros, meters) spans the whole width, under the side panels.
         egui::Panel::bottom("chronus-bottom")
             .resizable(false)
             .frame(panel_frame(ui))
             .show(ui, |ui| self.bottom(ui, host));
+        egui::Panel::left("chronus-left")
+            .resizable(true)
+            .default_size(190.0)
+            .frame(panel_frame(ui))
+            .show(ui, |ui| self.left(ui, host));
+        egui::Panel::right("chronus-right")
+            .resizable(true)
+            .default_size(290.0)
+            .frame(panel_frame(ui))
+            .show(ui, |ui| self.right(ui, host));
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.centre(ui, host));

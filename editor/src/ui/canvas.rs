@@ -83,8 +83,12 @@ struct Flash {
 pub struct Canvas {
     /// Pan and zoom.
     view: View,
-    /// Whether the view has been fitted to the patch.
-    fitted: bool,
+    /// Whether the user panned or zoomed since the last fit. Until then the view
+    /// follows the canvas size, refitting the whole patch when it changes (the panels
+    /// settle over the first frames, and the host may resize the window).
+    manual_view: bool,
+    /// The canvas size the view was last fitted to.
+    fitted_size: Option<Vec2>,
     /// A cable being drawn.
     wire: Option<Wire>,
     /// The box being dragged, where it was when grabbed (canvas units), and the press
@@ -134,7 +138,8 @@ const FLASH_SECONDS: f64 = 4.0;
 impl Canvas {
     /// Fits the whole patch into view on the next frame.
     pub fn refit(&mut self) {
-        self.fitted = false;
+        self.manual_view = false;
+        self.fitted_size = None;
     }
 
     /// The canvas point at the centre of the view (where palette additions go).
@@ -176,9 +181,9 @@ impl Canvas {
         bg.widget_info(|| WidgetInfo::labeled(Role::Canvas, true, "patch canvas"));
         self.rect = Some(rect);
         let painter = ui.painter_at(rect);
-        if !self.fitted && rect.width() > 10.0 {
+        if !self.manual_view && rect.width() > 10.0 && self.fitted_size != Some(rect.size()) {
             self.view = View::fit(rect, doc);
-            self.fitted = true;
+            self.fitted_size = Some(rect.size());
         }
         let pointer = ui.input(|i| i.pointer.interact_pos().or(i.pointer.hover_pos()));
         if let Some(p) = pointer.filter(|p| rect.contains(*p)) {
@@ -197,6 +202,7 @@ impl Canvas {
             && let (Some((start, origin)), Some(p)) = (self.panning, pointer)
         {
             self.view.offset = start + (p - origin);
+            self.manual_view = true;
         }
         if bg.drag_stopped() {
             self.panning = None;
@@ -206,6 +212,7 @@ impl Canvas {
             let factor = pinch * (scroll * 0.0015).exp();
             if factor != 1.0 {
                 self.view.zoom_about(rect, p, factor);
+                self.manual_view = true;
             }
         }
 

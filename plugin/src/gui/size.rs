@@ -13,7 +13,7 @@ use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 
 /// Window size of a new instance, logical pixels.
-pub const DEFAULT_SIZE: (u32, u32) = (1180, 740);
+pub const DEFAULT_SIZE: (u32, u32) = (1280, 800);
 /// Smallest window, logical pixels (the panels still fit).
 pub const MIN_SIZE: (u32, u32) = (820, 520);
 /// Largest window a saved state may ask for, logical pixels.
