@@ -485,3 +485,32 @@ fn a_patch_that_cannot_run_at_the_host_rate_falls_back_to_the_default() {
     assert!(error.contains("192000 Hz"), "{error}");
     assert_eq!(p.chronus_params().patch.patch(), patch(DEFAULT_PATCH_JSON));
 }
+
+#[test]
+fn the_editor_window_size_is_saved_with_the_project() {
+    use chronus::gui::size::{DEFAULT_SIZE, MIN_SIZE, SavedSize};
+    let a = plugin(DRONE, 48_000.0);
+    let size = &a.chronus_params().editor_size;
+    assert_eq!((size.get().width, size.get().height), DEFAULT_SIZE);
+    size.set(SavedSize {
+        width: 1500,
+        height: 900,
+    });
+    let fields = saved_fields(&a);
+    assert_eq!(fields["editor-size"], r#"{"width":1500,"height":900}"#);
+    let b = Chronus::default();
+    b.chronus_params().deserialize_fields(&fields);
+    assert_eq!(
+        b.chronus_params().editor_size.get(),
+        SavedSize {
+            width: 1500,
+            height: 900
+        }
+    );
+    // A size from a broken state is clamped, never a zero-size window.
+    let mut broken = fields.clone();
+    broken.insert("editor-size".into(), r#"{"width":0,"height":5}"#.into());
+    b.chronus_params().deserialize_fields(&broken);
+    let got = b.chronus_params().editor_size.get();
+    assert_eq!((got.width, got.height), MIN_SIZE);
+}

@@ -17,12 +17,23 @@ const CEIL_DB: f32 = 6.0;
 const HOLD_FALL_DB_PER_S: f32 = 12.0;
 
 /// Meter state between frames (peak hold).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MetersPanel {
     /// Held peak per side, dBFS.
     hold_db: [f32; 2],
     /// Time of the last frame, seconds.
     last_time: f64,
+}
+
+impl Default for MetersPanel {
+    /// No peak held yet: the hold marks rest at the floor (a window opened on silence
+    /// shows none).
+    fn default() -> Self {
+        Self {
+            hold_db: [FLOOR_DB; 2],
+            last_time: 0.0,
+        }
+    }
 }
 
 /// A linear level in dBFS (floored).

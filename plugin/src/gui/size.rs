@@ -93,13 +93,7 @@ mod tests {
     #[test]
     fn saved_sizes_are_clamped() {
         let size = EditorSize::default();
-        assert_eq!(
-            size.get(),
-            SavedSize {
-                width: 1180,
-                height: 740
-            }
-        );
+        assert_eq!((size.get().width, size.get().height), DEFAULT_SIZE);
         EditorSize::set(
             &size,
             SavedSize {
