@@ -444,7 +444,7 @@ fn chronus_clap_in_a_clap_host() {
 
     // A second instance from the same entry is independent.
     let mut other = instantiate(&entry);
-    assert_eq!(enumerate(&mut other).len(), 17);
+    assert_eq!(enumerate(&mut other).len(), params.len());
     drop(other);
     drop(instance);
     drop(entry);
