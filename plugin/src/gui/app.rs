@@ -61,6 +61,13 @@ impl ChronusApp {
         self.params.editor_size.set(size);
     }
 
+    /// Whether a commit waits for its outcome (the window should keep redrawing).
+    pub fn is_committing(&self) -> bool {
+        self.editor
+            .as_ref()
+            .is_some_and(|e| e.session().is_committing())
+    }
+
     /// Draws one frame.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let Some(editor) = self.editor.as_mut() else {

@@ -94,7 +94,7 @@ impl Editor for ChronusEditor {
         let settings = EguiNiceSettings::new()
             .with_tile("Chronus")
             .with_resize_hint(resize_hint());
-        let window = SharedApp(Arc::clone(&self.app));
+        let window = SharedApp(Arc::clone(&self.app), self.repaint.clone());
         let editor = create_egui_editor(state, self.repaint.clone(), settings, window)
             .ok_or("nice-plug-egui could not create the editor")?;
         editor.spawn(
@@ -115,8 +115,8 @@ impl Editor for ChronusEditor {
     }
 }
 
-/// The instance's [`ChronusApp`] as one window's app.
-struct SharedApp(Arc<Mutex<ChronusApp>>);
+/// The instance's [`ChronusApp`] as one window's app, and the window's repaint flag.
+struct SharedApp(Arc<Mutex<ChronusApp>>, RepaintNotifier);
 
 impl SharedApp {
     fn app(&self) -> std::sync::MutexGuard<'_, ChronusApp> {
@@ -140,6 +140,10 @@ impl NiceEguiApp for SharedApp {
         ResizableWindow::new("chronus-window")
             .min_size(egui::vec2(MIN_SIZE.0 as f32, MIN_SIZE.1 as f32))
             .show(ui, |ui| app.ui(ui));
+        // A commit in flight: keep drawing until its outcome shows, audio or not.
+        if app.is_committing() {
+            self.1.request_repaint();
+        }
     }
 
     fn resized(&mut self, new_size: baseview::WindowSize) {
