@@ -55,15 +55,7 @@ const FUNDSP_SAW_PEAK: f32 = 1.179;
 const TARGET_RATIO: f64 = 0.8;
 
 /// (a) The prototype's full chain, as in the issue's example patch.
-const CHAIN_A: &str = r#"{ "format": 1, "name": "full chain",
-  "modules": [
-    { "id": "osc1", "kind": "simple_sine", "params": { "freq": 440.0, "gain": 0.2 } },
-    { "id": "env1", "kind": "adsr", "params": { "attack": 10, "decay": 50, "sustain": 0.7, "release": 200 } },
-    { "id": "filt1", "kind": "biquad_filter", "params": { "cutoff": 2000, "q": 1.0 } },
-    { "id": "out", "kind": "output" } ],
-  "connections": [
-    { "from": "osc1.out", "to": "env1.in" }, { "from": "env1.out", "to": "filt1.in" },
-    { "from": "filt1.out", "to": "out.in" } ] }"#;
+const CHAIN_A: &str = include_str!("../../examples/patches/03_full_chain.json");
 
 /// (b) A subtractive voice with an lfo on the filter cutoff (one octave each way, 2 Hz).
 const VOICE_B: &str = r#"{ "format": 1, "name": "voice",

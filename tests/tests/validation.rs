@@ -23,15 +23,8 @@ fn only_error(json: &str) -> (PatchError, String) {
 
 #[test]
 fn the_issue_example_is_valid() {
-    let json = r#"{ "format": 1, "name": "full chain",
-      "modules": [
-        { "id": "osc1", "kind": "simple_sine", "params": { "freq": 440.0, "gain": 0.2 } },
-        { "id": "env1", "kind": "adsr", "params": { "attack": 10, "decay": 50, "sustain": 0.7, "release": 200 } },
-        { "id": "filt1", "kind": "biquad_filter", "params": { "cutoff": 2000, "q": 1.0 } },
-        { "id": "out", "kind": "output" } ],
-      "connections": [
-        { "from": "osc1.out", "to": "env1.in" }, { "from": "env1.out", "to": "filt1.in" },
-        { "from": "filt1.out", "to": "out.in" } ] }"#;
+    // examples/patches/03_full_chain.json is the issue's example patch, as written there.
+    let json = include_str!("../../examples/patches/03_full_chain.json");
     let patch = Patch::from_json(json).unwrap();
     validate(&patch).unwrap();
 }

@@ -32,7 +32,7 @@ use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::Param;
 
 use crate::meters::MeterReader;
-use crate::params::{ChronusParams, MACRO_COUNT};
+use crate::params::ChronusParams;
 
 /// Engine commits whose revision the link remembers.
 const KEPT_COMMITS: usize = 64;
@@ -273,21 +273,18 @@ impl EditorHost for EditorLink {
     fn macro_value(&self, index: usize) -> f32 {
         self.params
             .macros()
-            .get(index.min(MACRO_COUNT - 1))
+            .get(index)
             .map_or(0.0, |p| p.modulated_normalized_value())
     }
 
     fn status(&mut self) -> EngineStatus {
         let params = Arc::clone(&self.params);
         let status = params.patch.with_engine(|e| {
-            let generation = e.generation();
-            (generation, e.status().clone())
+            self.follow_generation(e.generation());
+            self.engine_status(e.status())
         });
         match status {
-            Some((generation, status)) => {
-                self.follow_generation(generation);
-                self.engine_status(&status)
-            }
+            Some(status) => status,
             None => EngineStatus {
                 active_revision: self.stored_revision,
                 last_commit: self
